@@ -259,6 +259,12 @@ TEST(Functions, InvalidParametersAreRejected) {
   TermParams b;
   b.beta = -1;
   EXPECT_THROW(Term(Kind::permutation, 2, b), UsageError);
+  EXPECT_THROW(Term(Kind::permutation, 65), UsageError);
+  EXPECT_THROW(Term(Kind::gaussian, 2001), UsageError);
+  // The largest permutation stays finite over its whole box.
+  const Term big(Kind::permutation, 64);
+  EXPECT_TRUE(std::isfinite(big(std::vector<double>(64, 64.0))));
+  EXPECT_TRUE(std::isfinite(big(std::vector<double>(64, -64.0))));
 }
 
 TEST(Functions, NoiseIsReproducibleAndHasTheRequestedMoments) {

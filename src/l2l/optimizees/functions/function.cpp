@@ -138,10 +138,14 @@ Term::Term(Kind kind, std::size_t dims, const TermParams& p) : kind_(kind), dims
     }
     case Kind::permutation:
       if (!std::isfinite(p.beta) || p.beta < 0) bad(kind, "beta must be >= 0");
+      // Its terms grow like d^(2d): beyond about 80 dimensions they overflow a double.
+      if (dims > 64) bad(kind, fmt::format("is limited to dims <= 64, got {}", dims));
       beta_ = p.beta;
       lo_ = -d, hi_ = d;
       break;
     case Kind::gaussian: {
+      if (dims > 2000)
+        bad(kind, fmt::format("keeps a dense covariance: dims <= 2000, got {}", dims));
       centres_ = p.mean.empty() ? std::vector<double>(dims, 0.0) : p.mean;
       if (centres_.size() != dims)
         bad(kind, fmt::format("mean has {} entries, expected dims = {}", centres_.size(), dims));
