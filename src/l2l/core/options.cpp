@@ -134,6 +134,24 @@ YAML::Node Options::raw(const std::string& key, const std::string& help) {
   return std::as_const(node_)[key];
 }
 
+std::vector<Options> Options::list(const std::string& key, const std::string& help) {
+  std::vector<Options> items;
+  if (describing()) {
+    docs_->push_back({key_path(key), "list", "", help});
+    return items;
+  }
+  used_.insert(key);
+  YAML::Node n = node_[key];
+  if (!n.IsDefined() || n.IsNull()) return items;
+  if (!n.IsSequence()) fail(key, "must be a list, got " + yaml_kind(n));
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsMap())
+      fail(key, fmt::format("element {} must be a mapping, got {}", i, yaml_kind(n[i])));
+    items.push_back(Options(n[i], fmt::format("{}[{}]", key_path(key), i), source_));
+  }
+  return items;
+}
+
 void Options::finish() {
   if (describing() || !node_.IsMap()) return;
   for (auto it = node_.begin(); it != node_.end(); ++it) {

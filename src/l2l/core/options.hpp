@@ -112,6 +112,9 @@ class Options {
   Options child(const std::string& key, const std::string& help);
   // A raw YAML value for structured data validated by the caller (use fail() for errors).
   YAML::Node raw(const std::string& key, const std::string& help);
+  // A list of mappings, each read as its own section "key[i]" (absent means empty). In describe
+  // mode the key is documented and no element is returned.
+  std::vector<Options> list(const std::string& key, const std::string& help);
   // The YAML this Options reads (for passing a section on verbatim, e.g. to worker processes).
   const YAML::Node& node() const { return node_; }
 
