@@ -11,6 +11,7 @@ PACKAGES=(
   ninja-build
   pkg-config
   git
+  ccache
   libeigen3-dev
   libtbb-dev
   libyaml-cpp-dev
