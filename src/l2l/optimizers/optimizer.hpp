@@ -51,8 +51,8 @@ class Optimizer {
   virtual std::vector<Artifact> artifacts() const { return {}; }
 };
 
-using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(
-    Options&, const ParameterSpace&, const OptimizerContext&)>;
+using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(Options&, const ParameterSpace&,
+                                                                  const OptimizerContext&)>;
 using OptimizerRegistry = Registry<OptimizerFactory>;
 OptimizerRegistry& optimizer_registry();
 
@@ -62,17 +62,18 @@ std::unique_ptr<Optimizer> make_optimizer(Options& options, const ParameterSpace
 template <class T>
 struct RegisterOptimizer {
   RegisterOptimizer(const char* name, const char* summary) {
-    optimizer_registry().add(
-        {name, summary, [](Options& o) { (void)T::Config::read(o); },
-         [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
-           auto cfg = T::Config::read(o);
-           o.finish();
-           return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
-         }});
+    optimizer_registry().add({name, summary, [](Options& o) { (void)T::Config::read(o); },
+                              [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
+                                auto cfg = T::Config::read(o);
+                                o.finish();
+                                return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
+                              }});
   }
 };
 
 }  // namespace l2l
 
-#define L2L_REGISTER_OPTIMIZER(T, name, summary) \
-  static const ::l2l::RegisterOptimizer<T> l2l_register_optimizer_##T{name, summary}
+#define L2L_REGISTER_OPTIMIZER(T, name, summary)                        \
+  static const ::l2l::RegisterOptimizer<T> l2l_register_optimizer_##T { \
+    name, summary                                                       \
+  }

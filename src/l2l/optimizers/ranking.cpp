@@ -69,6 +69,7 @@ std::vector<double> nes_utilities(std::span<const double> fitness) {
   const auto order = order_best_first(fitness);
   std::vector<double> util(n);
   for_each_tie(fitness, order, [&](std::size_t a, std::size_t b) {
+    if (b - a == n) return;  // all tied: exactly zero, not a rounding residue of it
     double s = 0.0;
     for (std::size_t p = a; p < b; ++p) s += by_position[p];
     s /= static_cast<double>(b - a);
