@@ -45,6 +45,9 @@ class Optimizer {
   // The current point estimate (distribution mean, best individual), used for test-phase
   // evaluations; nullopt if the optimizer has none yet.
   virtual std::optional<std::vector<double>> estimate() const { return std::nullopt; }
+  // The result of evaluating estimate() in the test phase (held-out data), for optimizers that
+  // adapt to it (for example a dynamic EnKF ensemble size). Called after tell().
+  virtual void observe_test(const Evaluation& /*test*/) {}
   // Hyper-state worth plotting per generation (step size, temperature, ensemble size...).
   virtual nlohmann::json generation_info() const { return nlohmann::json::object(); }
   // Large state kept as run-store artifacts every N generations (ensembles, covariances).
