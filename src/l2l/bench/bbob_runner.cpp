@@ -63,7 +63,8 @@ BbobRun run_problem(const BbobBenchOptions& o, int function, int dim, int instan
       mix_seed(mix_seed(o.seed, static_cast<std::uint64_t>(function)),
                static_cast<std::uint64_t>(dim * 100000 + instance));
   while (r.evaluations < budget && r.hit.back() < 0) {
-    auto opt = make_bench_optimizer(o, space, mix_seed(problem_seed, static_cast<std::uint64_t>(r.restarts)));
+    auto opt = make_bench_optimizer(o, space,
+                                    mix_seed(problem_seed, static_cast<std::uint64_t>(r.restarts)));
     ++r.restarts;
     while (r.evaluations < budget && r.hit.back() < 0 && !opt->stop_reason()) {
       auto batch = opt->ask();
@@ -99,7 +100,8 @@ std::string format_ert(double ert_over_dim) {
 
 std::array<double, kBbobTargets> bbob_targets() {
   std::array<double, kBbobTargets> t{};
-  for (std::size_t i = 0; i < kBbobTargets; ++i) t[i] = std::pow(10.0, 1.0 - static_cast<double>(i));
+  for (std::size_t i = 0; i < kBbobTargets; ++i)
+    t[i] = std::pow(10.0, 1.0 - static_cast<double>(i));
   return t;
 }
 
@@ -172,8 +174,9 @@ std::vector<BbobRun> run_bbob_problems(const BbobBenchOptions& options) {
   std::vector<BbobRun> runs(jobs.size());
   std::mutex log_mutex;
   std::size_t done = 0;
-  const int threads = o.threads > 0 ? o.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, order.size(), [&](std::size_t k) {
@@ -183,9 +186,9 @@ std::vector<BbobRun> run_bbob_problems(const BbobBenchOptions& options) {
         const auto& r = runs[order[k]];
         std::lock_guard<std::mutex> lock(log_mutex);
         ++done;
-        std::cerr << fmt::format("[{}/{}] f{} D={} i{}: {} evaluations, best delta f {:.3g}, {:.1f} s\n",
-                                 done, jobs.size(), r.function, r.dim, r.instance, r.evaluations,
-                                 r.best_delta, r.seconds);
+        std::cerr << fmt::format(
+            "[{}/{}] f{} D={} i{}: {} evaluations, best delta f {:.3g}, {:.1f} s\n", done,
+            jobs.size(), r.function, r.dim, r.instance, r.evaluations, r.best_delta, r.seconds);
       }
     });
   });
@@ -254,9 +257,10 @@ int run_bbob_bench(const BbobBenchOptions& options, std::ostream& out) {
     em << YAML::Flow << options.optimizer_options;
     opt_desc += std::string(" ") + em.c_str();
   }
-  out << fmt::format("BBOB noiseless, optimizer {}, budget {:g} * D evaluations per problem, "
-                     "seed {}\n",
-                     opt_desc, options.budget_multiplier, options.seed);
+  out << fmt::format(
+      "BBOB noiseless, optimizer {}, budget {:g} * D evaluations per problem, "
+      "seed {}\n",
+      opt_desc, options.budget_multiplier, options.seed);
   const std::array<std::size_t, 5> shown = {0, 2, 4, 6, 9};
   std::map<int, std::vector<const BbobErt*>> by_dim;
   for (const auto& e : erts) by_dim[e.dim].push_back(&e);
@@ -284,7 +288,8 @@ int run_bbob_bench(const BbobBenchOptions& options, std::ostream& out) {
     out << fmt::format(
         "targets reached: {:.1f}% of (function, instance, target) triples; (function, target) "
         "pairs reached in every instance {}/{}, in at least one {}/{}\n",
-        100.0 * static_cast<double>(reached) / static_cast<double>(std::max<std::size_t>(1, triples)),
+        100.0 * static_cast<double>(reached) /
+            static_cast<double>(std::max<std::size_t>(1, triples)),
         pairs_all, pairs, pairs_any, pairs);
   }
   std::int64_t evals = 0;

@@ -31,12 +31,12 @@ struct BbobBenchOptions {
   YAML::Node optimizer_options;  // the optimizer's section without `type`; null for defaults
   std::vector<int> functions;    // empty: 1..24
   std::vector<int> dims = {2, 3, 5, 10, 20};
-  std::vector<int> instances;    // empty: 1..15
+  std::vector<int> instances;  // empty: 1..15
   double budget_multiplier = 1e4;
   std::uint64_t seed = 1;
-  std::string csv;       // ERT per (function, dim, target); empty: no file
-  std::string runs_csv;  // evaluations per (function, dim, instance, target); empty: no file
-  int threads = 0;       // 0: all hardware threads
+  std::string csv;        // ERT per (function, dim, target); empty: no file
+  std::string runs_csv;   // evaluations per (function, dim, instance, target); empty: no file
+  int threads = 0;        // 0: all hardware threads
   bool progress = false;  // a line per finished problem on stderr
 };
 
@@ -44,9 +44,9 @@ struct BbobRun {
   int function = 0;
   int dim = 0;
   int instance = 0;
-  std::int64_t evaluations = 0;  // spent on this problem
-  std::int64_t restarts = 0;     // independent restarts (new optimizer objects)
-  double best_delta = 0.0;       // best f - f_opt found
+  std::int64_t evaluations = 0;                  // spent on this problem
+  std::int64_t restarts = 0;                     // independent restarts (new optimizer objects)
+  double best_delta = 0.0;                       // best f - f_opt found
   std::array<std::int64_t, kBbobTargets> hit{};  // evaluations to reach each target, -1 if never
   double seconds = 0.0;
 };

@@ -641,6 +641,21 @@ void CmaEs::end_generation() {
   ++total_gens_;
   if (!separable_ && gen_ - last_eigen_gen_ >= eigen_gap_gens_) decompose();
 
+  // Only sigma^2 C matters. On ridges sigma grows while C shrinks, both exponentially; moving the
+  // scale of C into sigma keeps the numbers in range without changing the distribution or any
+  // later update (each is homogeneous in the scale of C, pc and y).
+  const double dmax = d_.maxCoeff();
+  if (std::isfinite(dmax) && dmax > 0.0 && (dmax > 1e8 || dmax < 1e-8)) {
+    sigma_ *= dmax;
+    d_ /= dmax;
+    pc_ /= dmax;
+    if (separable_) {
+      cdiag_ /= dmax * dmax;
+    } else {
+      c_ /= dmax * dmax;
+    }
+  }
+
   // Translating the mean by a full period of the bound transformation changes nothing but keeps
   // it from drifting away.
   if (!penalty_) {
