@@ -191,8 +191,8 @@ TEST(Bbob, InstanceOneIn2DMatchesPublishedOptima) {
 TEST(Bbob, OptimumIsAttainedAndNeverBeaten) {
   l2l::Rng rng(2024);
   for (int f = 1; f <= l2l::bbob::kFunctions; ++f) {
-    for (std::size_t n : {2u, 3u, 5u, 10u, 20u}) {
-      for (int inst : {1, 2, 15}) {
+    for (std::size_t n : {2u, 5u, 20u}) {
+      for (int inst : {1, 15}) {
         const Problem p(f, n, inst);
         const double at_opt = p(p.xopt());
         // Schwefel's optimum is the definition's approximation of 420.9687...; all others are
@@ -201,7 +201,7 @@ TEST(Bbob, OptimumIsAttainedAndNeverBeaten) {
         EXPECT_NEAR(at_opt, p.fopt(), tol) << "f" << f << " n=" << n << " i=" << inst;
         EXPECT_GE(p.fopt(), -1000.0);
         EXPECT_LE(p.fopt(), 1000.0);
-        for (int k = 0; k < 60; ++k) {
+        for (int k = 0; k < 40; ++k) {
           std::vector<double> x(n);
           for (auto& v : x) v = rng.uniform(-5.0, 5.0);
           EXPECT_GE(p(x), p.fopt() - 1e-9) << "f" << f << " n=" << n;
