@@ -174,9 +174,9 @@ void fitness_sections(Page& p, const json& d) {
     p.chart("failures");
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : f["reasons"])
-      rows.push_back(
-          {str(r, "reason"), format_value(r["count"]), format_value(r["first_generation"])});
-    p.table({"reason", "count", "first generation"}, rows);
+      rows.push_back({str(r, "reason"), format_value(r["count"]),
+                      format_value(r["first_generation"]), str(r, "example")});
+    p.table({"reason (numbers as #)", "count", "first generation", "first occurrence"}, rows);
   }
   p.section_end();
 }

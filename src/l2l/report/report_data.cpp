@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -61,6 +62,26 @@ std::string truncate(const std::string& s, std::size_t n) {
   // Do not cut a UTF-8 sequence in half.
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   return s.substr(0, cut) + "...";
+}
+
+// Failure reasons that differ only in numbers (indices, generations, values) are one reason:
+// "injected failure (generation 3, index 7)" and "(generation 4, index 1)" count together.
+std::string reason_pattern(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+    // "fitness[0] is nan" keeps its index: a digit inside brackets names an objective.
+    if (digit && !(i > 0 && s[i - 1] == '[')) {
+      while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+                              s[i] == 'e' || s[i] == 'E'))
+        ++i;
+      out += '#';
+      continue;
+    }
+    out += s[i++];
+  }
+  return out;
 }
 
 struct ArtifactMeta {
@@ -317,6 +338,7 @@ json Collector::failure_section() {
   std::vector<Cell> cells;
   std::map<std::string, std::int64_t> totals;
   std::map<std::string, std::int64_t> first_seen;
+  std::map<std::string, std::string> example;
   auto st = store_.db().prepare(
       "SELECT generation, status, coalesce(error, ''), count(*) FROM evaluations "
       "WHERE run=?1 AND status != 'ok' GROUP BY generation, status, error ORDER BY generation");
@@ -324,10 +346,14 @@ json Collector::failure_section() {
   std::int64_t seen = 0;
   while (st.step()) {
     const auto status = st.get_text(1), error = st.get_text(2);
-    std::string reason = error.empty() ? status : status + ": " + truncate(error, 100);
+    const std::string full = error.empty() ? status : status + ": " + error;
+    const std::string reason = truncate(reason_pattern(full), 160);
     cells.push_back({st.get_int(0), reason, st.get_int(3)});
     totals[reason] += st.get_int(3);
-    if (!first_seen.count(reason)) first_seen[reason] = st.get_int(0);
+    if (!first_seen.count(reason)) {
+      first_seen[reason] = st.get_int(0);
+      example[reason] = truncate(full, 300);
+    }
     seen += st.get_int(3);
   }
   if (seen == 0) {
@@ -348,7 +374,8 @@ json Collector::failure_section() {
   for (std::size_t i = 0; i < ranked.size() && i < 50; ++i)
     out["reasons"].push_back({{"reason", ranked[i].second},
                               {"count", ranked[i].first},
-                              {"first_generation", first_seen[ranked[i].second]}});
+                              {"first_generation", first_seen[ranked[i].second]},
+                              {"example", example[ranked[i].second]}});
   // Many failing generations: merge neighbours into buckets so the chart keeps a few bars.
   std::int64_t last_g = gens_.empty() ? 0 : gens_.back().generation;
   const std::int64_t bucket = std::max<std::int64_t>(1, (last_g + 1 + 399) / 400);
