@@ -133,6 +133,10 @@ std::string Statement::column_name(int col) const {
 int Statement::column_type(int col) const {
   return sqlite3_column_type(st_, col);
 }
+std::string Statement::column_decltype(int col) const {
+  const char* t = sqlite3_column_decltype(st_, col);
+  return t ? t : "";
+}
 
 Transaction::Transaction(Database& db) : db_(db) {
   db_.exec("BEGIN IMMEDIATE");

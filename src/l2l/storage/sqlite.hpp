@@ -63,6 +63,7 @@ class Statement {
   int columns() const;
   std::string column_name(int col) const;
   int column_type(int col) const;
+  std::string column_decltype(int col) const;  // the schema's type ("BLOB", ...), "" if none
 
  private:
   Database* db_;
