@@ -49,10 +49,14 @@ class Optimizer {
   virtual nlohmann::json generation_info() const { return nlohmann::json::object(); }
   // Large state kept as run-store artifacts every N generations (ensembles, covariances).
   virtual std::vector<Artifact> artifacts() const { return {}; }
+  // The result of a test-phase evaluation of estimate() (Phase::test, index -1), for optimizers
+  // that adapt to held-out performance (the EnKF's dynamic ensemble size). Called after the tell()
+  // of the generation it was measured in; what it changes must be part of state().
+  virtual void observe_test(const Evaluation& /*test*/) {}
 };
 
-using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(
-    Options&, const ParameterSpace&, const OptimizerContext&)>;
+using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(Options&, const ParameterSpace&,
+                                                                  const OptimizerContext&)>;
 using OptimizerRegistry = Registry<OptimizerFactory>;
 OptimizerRegistry& optimizer_registry();
 
@@ -62,17 +66,18 @@ std::unique_ptr<Optimizer> make_optimizer(Options& options, const ParameterSpace
 template <class T>
 struct RegisterOptimizer {
   RegisterOptimizer(const char* name, const char* summary) {
-    optimizer_registry().add(
-        {name, summary, [](Options& o) { (void)T::Config::read(o); },
-         [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
-           auto cfg = T::Config::read(o);
-           o.finish();
-           return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
-         }});
+    optimizer_registry().add({name, summary, [](Options& o) { (void)T::Config::read(o); },
+                              [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
+                                auto cfg = T::Config::read(o);
+                                o.finish();
+                                return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
+                              }});
   }
 };
 
 }  // namespace l2l
 
-#define L2L_REGISTER_OPTIMIZER(T, name, summary) \
-  static const ::l2l::RegisterOptimizer<T> l2l_register_optimizer_##T{name, summary}
+#define L2L_REGISTER_OPTIMIZER(T, name, summary)                        \
+  static const ::l2l::RegisterOptimizer<T> l2l_register_optimizer_##T { \
+    name, summary                                                       \
+  }
