@@ -21,6 +21,13 @@ constexpr std::size_t kMaxBytes = std::size_t(4) << 30;
   throw UsageError(fmt::format("{}: {}", path, why));
 }
 
+// zlib prefixes its messages with the path; we already do.
+std::string zlib_message(const std::string& path, const char* msg) {
+  std::string m = msg ? msg : "unknown error";
+  if (m.rfind(path + ": ", 0) == 0) m.erase(0, path.size() + 2);
+  return m;
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -36,9 +43,9 @@ std::string slurp(const std::string& path) {
     const int n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
     if (n < 0) {
       int err = 0;
-      const std::string msg = gzerror(f, &err);
+      const std::string msg = zlib_message(path, gzerror(f, &err));
       gzclose(f);
-      bad(path, "corrupt gzip data (" + msg + ")");
+      bad(path, "corrupt or truncated gzip data (" + msg + ")");
     }
     if (n == 0) break;
     out.append(buf.data(), static_cast<std::size_t>(n));
@@ -50,9 +57,9 @@ std::string slurp(const std::string& path) {
   int err = 0;
   const char* msg = gzerror(f, &err);
   if (err != Z_OK && err != Z_STREAM_END) {
-    const std::string m = msg ? msg : "?";
+    const std::string m = zlib_message(path, msg);
     gzclose(f);
-    bad(path, "corrupt gzip data (" + m + ")");
+    bad(path, "corrupt or truncated gzip data (" + m + ")");
   }
   if (gzclose(f) != Z_OK) bad(path, "corrupt or truncated gzip data");
   return out;
