@@ -3,7 +3,7 @@
 // the machine's measured SGEMM rate.
 //
 //   bench_enkf_forward [--members 100] [--batch 64] [--group 16] [--threads 1,2] [--seconds 3]
-//                      [--network cnn|mlp] [--hidden 100]
+//                      [--network cnn|mlp] [--hidden 100] [--reps N] [--peak 0|1]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +53,8 @@ double sgemm_rate(int threads) {
 int main(int argc, char** argv) {
   int members = 100, batch = 64, group = 16, hidden = 100;
   double seconds = 3.0;
+  int fixed_reps = 0;  // > 0: exactly this many forward passes (for CPU-time measurements)
+  bool peak = true;
   std::string network = "cnn";
   std::vector<int> threads{1, 2};
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -71,6 +73,10 @@ int main(int argc, char** argv) {
       network = argv[i + 1];
     else if (k == "--hidden")
       hidden = std::atoi(argv[i + 1]);
+    else if (k == "--reps")
+      fixed_reps = std::atoi(argv[i + 1]);
+    else if (k == "--peak")
+      peak = std::atoi(argv[i + 1]) != 0;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -114,11 +120,11 @@ int main(int argc, char** argv) {
       run();
       ++reps;
       el = std::chrono::duration<double>(clk::now() - t0).count();
-    } while (el < seconds);
+    } while (fixed_reps > 0 ? reps < fixed_reps : el < seconds);
     const double per = el / reps;
     const double rate = double(members) * batch / per;
     std::printf("%8d %14.0f %10.1f %12.2f %16.1f\n", t, rate, rate * net->flops_per_image() * 1e-9,
-                per * 1e3, sgemm_rate(t));
+                per * 1e3, peak ? sgemm_rate(t) : 0.0);
   }
   return 0;
 }
