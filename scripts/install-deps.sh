@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages l2l needs to build, test and run its examples. Idempotent.
+# Installs the Debian packages l2l needs to build, test and run. Idempotent: when everything is
+# present it only checks (no network). Run as root (or with sudo available).
+#   bash scripts/install-deps.sh           build, run and test dependencies
+#   bash scripts/install-deps.sh --bench   also the reference systems the benchmarks compare with
 set -euo pipefail
 
 PACKAGES=(
@@ -7,43 +10,57 @@ PACKAGES=(
   cmake
   ninja-build
   pkg-config
+  git
+  ccache
   libeigen3-dev
   libtbb-dev
   libyaml-cpp-dev
   libsqlite3-dev
+  sqlite3
   libcli11-dev
   libfmt-dev
   libspdlog-dev
   nlohmann-json3-dev
-  zlib1g-dev
   libgtest-dev
-  libopenblas0-pthread
+  libgmock-dev
+  libbenchmark-dev
+  libopenblas-dev
+  zlib1g-dev
+  python3
   nodejs
   dataset-fashion-mnist
 )
 
-# Optional: only the PyTorch comparison benchmarks (bench/enkf_*.py) use these.
+# Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.
 BENCH_PACKAGES=(
+  libpagmo-dev
+  python3-deap
   python3-numpy
   python3-torch
 )
 
-missing=()
 want=("${PACKAGES[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
+
+missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
 done
-if ((${#missing[@]})); then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+
+# scripts/fetch-data.sh needs npm. Debian's nodejs ships it as a separate package; NodeSource's
+# nodejs includes it (and conflicts with Debian's npm), so install it only when it is missing.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
 fi
-# Debian's nodejs ships npm separately; NodeSource's nodejs includes it (and conflicts with it).
-if ! command -v npm >/dev/null 2>&1; then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends npm
-fi
-echo "all dependencies installed"
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

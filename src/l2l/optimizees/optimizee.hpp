@@ -23,9 +23,9 @@ namespace l2l {
 class RunStore;
 
 struct OptimizeeContext {
-  std::uint64_t seed = 0;  // run seed: fixes anything that must be equal for all candidates
+  std::uint64_t seed = 0;   // run seed: fixes anything that must be equal for all candidates
   std::string config_file;  // the experiment file, for resolving relative paths
-  int threads = 1;         // threads this optimizee may use inside one evaluation
+  int threads = 1;          // threads this optimizee may use inside one evaluation
 };
 
 class Optimizee {
@@ -69,5 +69,7 @@ struct RegisterOptimizee {
 
 }  // namespace l2l
 
-#define L2L_REGISTER_OPTIMIZEE(T, name, summary) \
-  static const ::l2l::RegisterOptimizee<T> l2l_register_optimizee_##T{name, summary}
+#define L2L_REGISTER_OPTIMIZEE(T, name, summary)                        \
+  static const ::l2l::RegisterOptimizee<T> l2l_register_optimizee_##T { \
+    name, summary                                                       \
+  }

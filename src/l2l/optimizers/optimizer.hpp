@@ -45,14 +45,13 @@ class Optimizer {
   // The current point estimate (distribution mean, best individual), used for test-phase
   // evaluations; nullopt if the optimizer has none yet.
   virtual std::optional<std::vector<double>> estimate() const { return std::nullopt; }
+  // The result of evaluating estimate() in the test phase (held-out data), for optimizers that
+  // adapt to it (for example a dynamic EnKF ensemble size). Called after tell().
+  virtual void observe_test(const Evaluation& /*test*/) {}
   // Hyper-state worth plotting per generation (step size, temperature, ensemble size...).
   virtual nlohmann::json generation_info() const { return nlohmann::json::object(); }
   // Large state kept as run-store artifacts every N generations (ensembles, covariances).
   virtual std::vector<Artifact> artifacts() const { return {}; }
-  // The result of a test-phase evaluation of estimate() (Phase::test, index -1), for optimizers
-  // that adapt to held-out performance (the EnKF's dynamic ensemble size). Called after the tell()
-  // of the generation it was measured in; what it changes must be part of state().
-  virtual void observe_test(const Evaluation& /*test*/) {}
 };
 
 using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(Options&, const ParameterSpace&,
