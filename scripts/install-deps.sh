@@ -28,11 +28,14 @@ PACKAGES=(
   zlib1g-dev
   python3
   nodejs
+  dataset-fashion-mnist
+  libopenblas0-pthread
   chromium
 )
 
 # Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.
 BENCH_PACKAGES=(
+  python3-torch
   libpagmo-dev
   python3-deap
   python3-numpy
