@@ -1,0 +1,43 @@
+#pragma once
+// spike_generator: nodes that emit spikes at given times (NEST model of the same name).
+//
+// Each node has its own list of spike times (ms). A spike at time t is emitted with time stamp t
+// (rounded to the grid) and reaches a target at t + delay, exactly like a neuron spike with that
+// time stamp. Times must be positive; several equal times become one spike of that multiplicity.
+// Times may be added or replaced between simulate() calls; times that already passed are ignored.
+//
+// Parameters: spike_times (ms) per node, default empty.
+#include <vector>
+
+#include "l2l/spiking/population.hpp"
+
+namespace l2l::spiking {
+
+class SpikeGenerator final : public Population {
+ public:
+  struct Params {};
+  static constexpr const char* kModel = "spike_generator";
+
+  explicit SpikeGenerator(std::size_t n) : SpikeGenerator(n, Params{}) {}
+  SpikeGenerator(std::size_t n, const Params& p);
+  std::string model() const override { return kModel; }
+  std::unique_ptr<Population> clone() const override;
+  void calibrate(double h) override;
+  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* syn,
+              const double* current, SpikeSink& out) override;
+  bool receives_input() const override { return false; }
+  double v_m(std::size_t) const override;
+  void set_v_m(std::size_t, double) override {}
+
+  void set_spike_times(std::size_t i, std::vector<double> times_ms);
+  const std::vector<double>& spike_times(std::size_t i) const { return times_[i]; }
+
+ private:
+  void rebuild(std::size_t i);
+  double h_ = 0.0;
+  std::vector<std::vector<double>> times_;
+  std::vector<std::vector<std::int64_t>> steps_;  // emission step of each spike (stamp - 1)
+  std::vector<std::size_t> cursor_;
+};
+
+}  // namespace l2l::spiking
