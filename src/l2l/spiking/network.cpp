@@ -29,8 +29,12 @@ struct GenConn {
   std::uint32_t gen = 0, node = 0;
   double weight = 0.0;
   std::int32_t delay = 1;
-  std::uint64_t seed = 0;
+  std::uint64_t serial = 0;  // index among the generator's connections
 };
+
+std::uint64_t generator_stream(std::uint64_t seed, std::uint32_t gen, std::uint64_t serial) {
+  return mix_seed(mix_seed(seed, kGeneratorStream + gen), serial);
+}
 
 struct Recorder {
   double start = 0.0, stop = kInf;
@@ -92,6 +96,7 @@ struct Shard {
   std::vector<std::uint32_t> pg_target;
   std::vector<double> pg_weight;
   std::vector<Rng> pg_rng;
+  std::vector<std::uint64_t> pg_serial;
   std::vector<std::uint32_t> dc_target, dc_gen;
   std::vector<double> dc_weight;
   std::vector<std::int32_t> dc_delay;
@@ -107,6 +112,8 @@ inline bool negative(double w) {
 struct Network::Impl {
   double h = 0.1;
   std::uint64_t seed = 0;
+  std::uint64_t stream_seed =
+      0;  // dynamic streams (Poisson); the construction seed unless reseeded
   int threads = 1;
   std::size_t num_nodes = 0;
   std::int64_t step = 0;
@@ -134,6 +141,7 @@ struct Network::Impl {
   Impl(const Impl& o)
       : h(o.h),
         seed(o.seed),
+        stream_seed(o.stream_seed),
         threads(o.threads),
         num_nodes(o.num_nodes),
         step(o.step),
@@ -208,6 +216,7 @@ Network::Network(NetworkOptions o) : impl_(std::make_unique<Impl>()) {
   if (o.threads < 1) throw std::invalid_argument("threads must be >= 1");
   impl_->h = o.resolution;
   impl_->seed = o.seed;
+  impl_->stream_seed = o.seed;
   impl_->threads = o.threads;
 }
 
@@ -248,7 +257,7 @@ NodeRange Network::add_population(std::unique_ptr<Population> population) {
   if (m.num_nodes + population->size() > (1u << 30)) throw std::length_error("too many nodes");
   NodeRange r{static_cast<std::uint32_t>(m.num_nodes),
               static_cast<std::uint32_t>(population->size())};
-  population->seed_streams(m.seed, r.first);
+  population->seed_streams(m.stream_seed, r.first);
   m.pops.push_back(std::move(population));
   m.pop_ranges.push_back(r);
   m.num_nodes += r.count;
@@ -488,6 +497,43 @@ Network::ProjectionId Network::connect(NodeRange pre, NodeRange post, const Conn
   return static_cast<ProjectionId>(m.projections.size() - 1);
 }
 
+Network::ProjectionId Network::connect_explicit(const Connections& c) {
+  auto& m = *impl_;
+  m.require_unbuilt("connect_explicit");
+  const std::size_t n = c.pre.size();
+  if (c.post.size() != n || c.weight.size() != n || c.delay.size() != n)
+    throw std::invalid_argument("connect_explicit: arrays of different lengths");
+  if (n == 0) throw std::invalid_argument("connect_explicit: no synapses");
+  if (n >= std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("too many synapses in one projection");
+  Projection p;
+  const auto [pre_lo, pre_hi] = std::minmax_element(c.pre.begin(), c.pre.end());
+  const auto [post_lo, post_hi] = std::minmax_element(c.post.begin(), c.post.end());
+  if (*pre_hi >= m.num_nodes || *post_hi >= m.num_nodes)
+    throw std::out_of_range("connect_explicit: node id out of range");
+  p.pre = {*pre_lo, *pre_hi - *pre_lo + 1};
+  p.post = {*post_lo, *post_hi - *post_lo + 1};
+  for (std::uint32_t v : c.post)
+    if (!m.pops[m.pop_index(v)]->receives_input())
+      throw std::invalid_argument("connect_explicit: target cannot receive spikes");
+  p.const_weight = false;
+  p.const_delay = false;
+  p.pre_ids = c.pre;
+  p.post_ids = c.post;
+  p.w = c.weight;
+  p.d.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(c.weight[k])) throw std::invalid_argument("connect_explicit: bad weight");
+    p.d[k] = static_cast<std::uint16_t>(m.delay_steps(c.delay[k]));
+  }
+  p.n = n;
+  p.min_delay = *std::min_element(p.d.begin(), p.d.end());
+  p.max_delay = *std::max_element(p.d.begin(), p.d.end());
+  ++m.connect_calls;
+  m.projections.push_back(std::move(p));
+  return static_cast<ProjectionId>(m.projections.size() - 1);
+}
+
 std::size_t Network::num_synapses(ProjectionId p) const {
   return impl_->projections.at(p).n;
 }
@@ -618,7 +664,7 @@ void Network::connect_generator(DeviceId id, NodeRange post, double weight, doub
     c.node = post[k];
     c.weight = weight;
     c.delay = d;
-    c.seed = mix_seed(mix_seed(m.seed, kGeneratorStream + id), g.n_conns++);
+    c.serial = g.n_conns++;
     m.gen_conns.push_back(c);
   }
 }
@@ -702,6 +748,12 @@ void Network::Impl::build() {
 
   // Synapse tables.
   for (auto& p : projections) {
+    if (!p.const_delay && p.min_delay == p.max_delay) {
+      // All delays equal (e.g. copied connectivity): the faster constant-delay path.
+      p.const_delay = true;
+      p.delay = p.min_delay;
+      p.d = {};
+    }
     p.tables.assign(n_shards, Table{});
     const std::uint32_t n_pre = p.pre.size();
     for (auto& t : p.tables) t.row.assign(n_pre + 1, 0);
@@ -802,7 +854,8 @@ void Network::Impl::build() {
       ++sh.pg_runs.back().end;
       sh.pg_target.push_back((local << 1) | (negative(c.weight) ? 1u : 0u));
       sh.pg_weight.push_back(c.weight);
-      sh.pg_rng.emplace_back(c.seed);
+      sh.pg_rng.emplace_back(generator_stream(stream_seed, c.gen, c.serial));
+      sh.pg_serial.push_back(c.serial);
     } else {
       sh.dc_target.push_back(local);
       sh.dc_gen.push_back(c.gen);
@@ -862,7 +915,11 @@ void Network::Impl::update_shard(Shard& sh, std::int64_t start, int k) {
     for (const Segment& seg : sh.segments) {
       SpikeSink sink(sh.spikes, pop_ranges[seg.pop].first);
       const std::size_t off = seg.node_first - sh.lo;
-      pops[seg.pop]->update(seg.begin, seg.end, s, syn + 2 * off, cur ? cur + off : nullptr, sink);
+      Population& pop = *pops[seg.pop];
+      pop.update(seg.begin, seg.end, s, syn + 2 * off, cur ? cur + off : nullptr, sink);
+      // Clear the slot for its next use while it is still in cache; sources never receive input.
+      if (pop.receives_input())
+        std::fill(syn + 2 * off, syn + 2 * (off + seg.end - seg.begin), 0.0);
     }
     for (std::size_t q = before; q < sh.spikes.size(); ++q)
       spike_count[sh.spikes[q].node] += sh.spikes[q].multiplicity;
@@ -870,7 +927,6 @@ void Network::Impl::update_shard(Shard& sh, std::int64_t start, int k) {
       Voltmeter& vm = voltmeters[pr.voltmeter];
       if ((s + 1) % vm.interval == 0) vm.record.v_m[pr.k].push_back(pops[pr.pop]->v_m(pr.local));
     }
-    std::fill(syn, syn + stride, 0.0);
     sh.step_end.push_back(static_cast<std::uint32_t>(sh.spikes.size()));
   }
 }
@@ -953,6 +1009,18 @@ void Network::Impl::record_slice(std::int64_t start, int k) {
   }
 }
 
+void Network::reseed_streams(std::uint64_t seed) {
+  auto& m = *impl_;
+  m.stream_seed = seed;
+  for (std::size_t i = 0; i < m.pops.size(); ++i)
+    m.pops[i]->seed_streams(seed, m.pop_ranges[i].first);
+  if (!m.built) return;  // generator connections are seeded when the network is built
+  for (auto& sh : m.shards)
+    for (const auto& run : sh.pg_runs)
+      for (std::uint32_t c = run.begin; c < run.end; ++c)
+        sh.pg_rng[c].reseed(generator_stream(seed, run.gen, sh.pg_serial[c]));
+}
+
 void Network::simulate(double ms) {
   auto& m = *impl_;
   if (!(ms >= 0.0) || !std::isfinite(ms))
@@ -962,6 +1030,7 @@ void Network::simulate(double ms) {
     for (auto& p : m.pops) p->calibrate(m.h);
     m.calibrated = true;
   }
+  for (auto& p : m.pops) p->prepare();
   std::int64_t remaining = ms_to_steps(ms, m.h);
   while (remaining > 0) {
     const int k = static_cast<int>(std::min<std::int64_t>(remaining, m.min_delay));

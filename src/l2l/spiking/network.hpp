@@ -97,6 +97,9 @@ class Network {
   std::size_t num_projections() const;
   std::size_t num_synapses(ProjectionId p) const;
   std::size_t num_synapses() const;
+  // Synapses given one by one (NEST's connect with arrays): pre[k] -> post[k] with weight[k] and
+  // delay[k] ms, kept in this order. Used to copy connectivity between networks.
+  ProjectionId connect_explicit(const Connections& synapses);
   Connections connections(ProjectionId p) const;
   std::vector<double> weights(ProjectionId p) const;
   // Replaces the weights of a projection (in its creation order, see connections()).
@@ -124,6 +127,10 @@ class Network {
   void reset_spike_counts();
 
   // ---- simulation
+  // Re-derives every dynamic random stream (Poisson generator connections, per-node streams) from
+  // `seed`, keeping the structure (drawn from the construction seed). Two networks with the same
+  // structure and stream seed produce the same spikes.
+  void reseed_streams(std::uint64_t seed);
   void simulate(double ms);
   double time() const;
   std::int64_t steps() const;

@@ -41,6 +41,9 @@ class Population {
 
   // Precomputes propagators and step counts for resolution h (ms). Called before simulating.
   virtual void calibrate(double h) = 0;
+  // Called (serially) at the start of every simulate(), after calibrate: the place to rebuild
+  // derived data after parameters changed.
+  virtual void prepare() {}
   // Advances nodes [begin, end) over time step `step` (from t = step h to (step + 1) h). syn and
   // current point at the entries of node `begin`.
   virtual void update(std::size_t begin, std::size_t end, std::int64_t step, const double* syn,

@@ -7,6 +7,7 @@
 // Times may be added or replaced between simulate() calls; times that already passed are ignored.
 //
 // Parameters: spike_times (ms) per node, default empty.
+#include <span>
 #include <vector>
 
 #include "l2l/spiking/population.hpp"
@@ -29,15 +30,24 @@ class SpikeGenerator final : public Population {
   double v_m(std::size_t) const override;
   void set_v_m(std::size_t, double) override {}
 
+  void prepare() override;
+
   void set_spike_times(std::size_t i, std::vector<double> times_ms);
+  // Replaces the spikes of all nodes at once: node[k] fires at times_ms[k]. Faster than one call
+  // per node when the pairs come sorted by time.
+  void set_all_spike_times(std::span<const std::uint32_t> node, std::span<const double> times_ms);
   const std::vector<double>& spike_times(std::size_t i) const { return times_[i]; }
 
  private:
-  void rebuild(std::size_t i);
+  struct Event {
+    std::int64_t step;  // emission step (time stamp / h - 1)
+    std::uint32_t node;
+    std::uint32_t multiplicity;
+  };
   double h_ = 0.0;
+  bool dirty_ = true;
   std::vector<std::vector<double>> times_;
-  std::vector<std::vector<std::int64_t>> steps_;  // emission step of each spike (stamp - 1)
-  std::vector<std::size_t> cursor_;
+  std::vector<Event> events_;  // all nodes, sorted by (step, node)
 };
 
 }  // namespace l2l::spiking
