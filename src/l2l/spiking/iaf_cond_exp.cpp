@@ -101,13 +101,13 @@ void IafCondExp::integrate(double* y, double& step_size, bool refractory, double
   }
 }
 
-void IafCondExp::update(std::size_t begin, std::size_t end, std::int64_t, const double* syn,
-                        const double* current, SpikeSink& out) {
+void IafCondExp::update(std::size_t begin, std::size_t end, std::int64_t, const double* ex,
+                        const double* in, const double* current, SpikeSink& out) {
   for (std::size_t i = begin, k = 0; i < end; ++i, ++k) {
     double* y = &y_[3 * i];
     integrate(y, step_size_[i], r_[i] > 0, i_stim_[i]);
-    y[1] += syn[2 * k];
-    y[2] -= syn[2 * k + 1];
+    y[1] += ex[k];
+    y[2] -= in[k];
     if (r_[i] > 0) {
       --r_[i];
       y[0] = p_.V_reset;

@@ -59,8 +59,8 @@ class IafCondExp final : public Population {
   std::string model() const override { return kModel; }
   std::unique_ptr<Population> clone() const override;
   void calibrate(double h) override;
-  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* syn,
-              const double* current, SpikeSink& out) override;
+  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* ex,
+              const double* in, const double* current, SpikeSink& out) override;
   double v_m(std::size_t i) const override { return y_[3 * i]; }
   void set_v_m(std::size_t i, double v) override { y_[3 * i] = v; }
   double g_ex(std::size_t i) const { return y_[3 * i + 1]; }

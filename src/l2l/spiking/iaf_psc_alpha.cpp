@@ -52,8 +52,8 @@ void IafPscAlpha::calibrate(double h) {
   ref_steps_ = static_cast<std::int32_t>(ms_to_steps(p_.t_ref, h));
 }
 
-void IafPscAlpha::update(std::size_t begin, std::size_t end, std::int64_t, const double* syn,
-                         const double* current, SpikeSink& out) {
+void IafPscAlpha::update(std::size_t begin, std::size_t end, std::int64_t, const double* ex,
+                         const double* in, const double* current, SpikeSink& out) {
   const double I_e = p_.I_e, P11ex = P11ex_, P11in = P11in_, P21ex = P21ex_, P21in = P21in_,
                P31ex = P31ex_, P31in = P31in_, P32ex = P32ex_, P32in = P32in_, P33 = P33_,
                P30 = P30_, psc_ex = psc_ex_, psc_in = psc_in_, v_th = v_th_, v_reset = v_reset_,
@@ -76,9 +76,9 @@ void IafPscAlpha::update(std::size_t begin, std::size_t end, std::int64_t, const
     v = r == 0 ? v : v_old;
     r_arr[i] = r == 0 ? 0 : r - 1;
     i_ex = P21ex * di_ex + P11ex * i_ex;
-    di_ex = P11ex * di_ex + psc_ex * syn[2 * k];
+    di_ex = P11ex * di_ex + psc_ex * ex[k];
     i_in = P21in * di_in + P11in * i_in;
-    di_in = P11in * di_in + psc_in * syn[2 * k + 1];
+    di_in = P11in * di_in + psc_in * in[k];
     if (v >= v_th) [[unlikely]] {
       r_arr[i] = ref_steps;
       v = v_reset;

@@ -56,8 +56,8 @@ class IafPscAlpha final : public Population {
   std::string model() const override { return kModel; }
   std::unique_ptr<Population> clone() const override;
   void calibrate(double h) override;
-  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* syn,
-              const double* current, SpikeSink& out) override;
+  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* ex,
+              const double* in, const double* current, SpikeSink& out) override;
   double v_m(std::size_t i) const override { return v_[i] + p_.E_L; }
   void set_v_m(std::size_t i, double v) override { v_[i] = v - p_.E_L; }
   double i_syn_ex(std::size_t i) const { return i_ex_[i]; }

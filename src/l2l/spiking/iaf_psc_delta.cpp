@@ -33,8 +33,8 @@ void IafPscDelta::calibrate(double h) {
   ref_steps_ = static_cast<std::int32_t>(ms_to_steps(p_.t_ref, h));
 }
 
-void IafPscDelta::update(std::size_t begin, std::size_t end, std::int64_t, const double* syn,
-                         const double* current, SpikeSink& out) {
+void IafPscDelta::update(std::size_t begin, std::size_t end, std::int64_t, const double* ex,
+                         const double* in, const double* current, SpikeSink& out) {
   // Locals: the spike sink may reallocate, so the compiler could not keep members in registers.
   const double I_e = p_.I_e, P30 = P30_, P33 = P33_, v_th = v_th_, v_reset = v_reset_,
                v_min = v_min_;
@@ -45,13 +45,13 @@ void IafPscDelta::update(std::size_t begin, std::size_t end, std::int64_t, const
   if (p_.refractory_input) {
     for (std::size_t i = begin, k = 0; i < end; ++i, ++k) {
       double v = v_arr[i];
-      const double in = syn[2 * k] + syn[2 * k + 1];
+      const double input = ex[k] + in[k];
       if (r_arr[i] == 0) {
-        v = P30 * (y0[i] + I_e) + P33 * v + in + refr_input_[i];
+        v = P30 * (y0[i] + I_e) + P33 * v + input + refr_input_[i];
         refr_input_[i] = 0.0;
         if (v < v_min) v = v_min;
       } else {
-        refr_input_[i] += in * std::exp(-r_arr[i] * h_ / p_.tau_m);
+        refr_input_[i] += input * std::exp(-r_arr[i] * h_ / p_.tau_m);
         --r_arr[i];
       }
       if (v >= v_th) {
@@ -67,7 +67,7 @@ void IafPscDelta::update(std::size_t begin, std::size_t end, std::int64_t, const
   for (std::size_t i = begin, k = 0; i < end; ++i, ++k) {
     const double v_old = v_arr[i];
     const std::int32_t r = r_arr[i];
-    double v = P30 * (y0[i] + I_e) + P33 * v_old + (syn[2 * k] + syn[2 * k + 1]);
+    double v = P30 * (y0[i] + I_e) + P33 * v_old + (ex[k] + in[k]);
     v = v < v_min ? v_min : v;
     v = r == 0 ? v : v_old;  // refractory: V stays, input is discarded
     r_arr[i] = r == 0 ? 0 : r - 1;

@@ -36,8 +36,8 @@ void IafPscExp::calibrate(double h) {
   ref_steps_ = static_cast<std::int32_t>(ms_to_steps(p_.t_ref, h));
 }
 
-void IafPscExp::update(std::size_t begin, std::size_t end, std::int64_t, const double* syn,
-                       const double* current, SpikeSink& out) {
+void IafPscExp::update(std::size_t begin, std::size_t end, std::int64_t, const double* ex,
+                       const double* in, const double* current, SpikeSink& out) {
   const double I_e = p_.I_e, P11ex = P11ex_, P11in = P11in_, P21ex = P21ex_, P21in = P21in_,
                P22 = P22_, P20 = P20_, v_th = v_th_, v_reset = v_reset_;
   const std::int32_t ref_steps = ref_steps_;
@@ -52,8 +52,8 @@ void IafPscExp::update(std::size_t begin, std::size_t end, std::int64_t, const d
     double v = v_old * P22 + i_ex[i] * P21ex + i_in[i] * P21in + (I_e + i0[i]) * P20;
     v = r == 0 ? v : v_old;
     r_arr[i] = r == 0 ? 0 : r - 1;
-    i_ex[i] = i_ex[i] * P11ex + syn[2 * k];
-    i_in[i] = i_in[i] * P11in + syn[2 * k + 1];
+    i_ex[i] = i_ex[i] * P11ex + ex[k];
+    i_in[i] = i_in[i] * P11in + in[k];
     if (v >= v_th) [[unlikely]] {
       r_arr[i] = ref_steps;
       v = v_reset;

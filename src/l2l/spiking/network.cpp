@@ -47,11 +47,12 @@ struct Voltmeter {
 };
 
 struct Table {
-  std::vector<std::uint32_t> row;     // offsets per pre node, size n_pre + 1
-  std::vector<std::uint32_t> target;  // (local node << 1) | 1 for negative weights
-  std::vector<double> weight;         // per synapse unless the projection weight is constant
-  std::vector<std::uint16_t> delay;   // per synapse unless the projection delay is constant
-  std::vector<std::uint32_t> canon;   // creation index of each synapse
+  std::vector<std::uint32_t> row;  // offsets per pre node, size n_pre + 1
+  // Index into a ring slot: local node, plus n_local for negative weights (inhibitory plane).
+  std::vector<std::uint32_t> target;
+  std::vector<double> weight;        // per synapse unless the projection weight is constant
+  std::vector<std::uint16_t> delay;  // per synapse unless the projection delay is constant
+  std::vector<std::uint32_t> canon;  // creation index of each synapse
 };
 
 struct Projection {
@@ -567,7 +568,9 @@ Connections Network::connections(ProjectionId id) const {
       for (std::uint32_t k = t.row[r]; k < t.row[r + 1]; ++k) {
         const std::uint32_t ci = t.canon[k];
         c.pre[ci] = p.pre[r];
-        c.post[ci] = m.shards[s].lo + (t.target[k] >> 1);
+        const std::uint32_t n_local = m.shards[s].hi - m.shards[s].lo;
+        c.post[ci] =
+            m.shards[s].lo + (t.target[k] >= n_local ? t.target[k] - n_local : t.target[k]);
         c.weight[ci] = p.const_weight ? p.weight : t.weight[k];
         c.delay[ci] = (p.const_delay ? p.delay : t.delay[k]) * m.h;
       }
@@ -591,12 +594,15 @@ void Network::set_weights(ProjectionId id, std::span<const double> w) {
     p.w.assign(w.begin(), w.end());
     return;
   }
-  for (auto& t : p.tables) {
+  for (std::size_t s = 0; s < p.tables.size(); ++s) {
+    auto& t = p.tables[s];
+    const std::uint32_t n_local = m.shards[s].hi - m.shards[s].lo;
     t.weight.resize(t.target.size());
     for (std::size_t k = 0; k < t.target.size(); ++k) {
       const double x = w[t.canon[k]];
+      const std::uint32_t local = t.target[k] >= n_local ? t.target[k] - n_local : t.target[k];
       t.weight[k] = x;
-      t.target[k] = (t.target[k] & ~1u) | (negative(x) ? 1u : 0u);
+      t.target[k] = local + (negative(x) ? n_local : 0u);
     }
   }
 }
@@ -776,7 +782,7 @@ void Network::Impl::build() {
       Table& t = p.tables[s];
       const std::uint32_t pos = cursor[s][p.pre_ids[k] - p.pre.first]++;
       const double w = p.const_weight ? p.weight : p.w[k];
-      t.target[pos] = ((post - shards[s].lo) << 1) | (negative(w) ? 1u : 0u);
+      t.target[pos] = (post - shards[s].lo) + (negative(w) ? shards[s].hi - shards[s].lo : 0u);
       t.canon[pos] = static_cast<std::uint32_t>(k);
       if (!p.const_weight) t.weight[pos] = w;
       if (!p.const_delay) t.delay[pos] = p.d[k];
@@ -852,7 +858,7 @@ void Network::Impl::build() {
           sh.pg_runs.back().delay != c.delay)
         sh.pg_runs.push_back({idx, idx, c.gen, c.delay});
       ++sh.pg_runs.back().end;
-      sh.pg_target.push_back((local << 1) | (negative(c.weight) ? 1u : 0u));
+      sh.pg_target.push_back(local + (negative(c.weight) ? sh.hi - sh.lo : 0u));
       sh.pg_weight.push_back(c.weight);
       sh.pg_rng.emplace_back(generator_stream(stream_seed, c.gen, c.serial));
       sh.pg_serial.push_back(c.serial);
@@ -882,7 +888,7 @@ void Network::Impl::build() {
 void Network::Impl::update_shard(Shard& sh, std::int64_t start, int k) {
   sh.spikes.clear();
   sh.step_end.clear();
-  const std::size_t stride = 2 * static_cast<std::size_t>(sh.hi - sh.lo);
+  const std::size_t n_local = sh.hi - sh.lo, stride = 2 * n_local;
   for (int j = 0; j < k; ++j) {
     const std::int64_t s = start + j;
     double* syn = sh.ring.data() + static_cast<std::size_t>(s % ring_len) * stride;
@@ -916,10 +922,14 @@ void Network::Impl::update_shard(Shard& sh, std::int64_t start, int k) {
       SpikeSink sink(sh.spikes, pop_ranges[seg.pop].first);
       const std::size_t off = seg.node_first - sh.lo;
       Population& pop = *pops[seg.pop];
-      pop.update(seg.begin, seg.end, s, syn + 2 * off, cur ? cur + off : nullptr, sink);
+      double* ex = syn + off;
+      double* in = syn + n_local + off;
+      pop.update(seg.begin, seg.end, s, ex, in, cur ? cur + off : nullptr, sink);
       // Clear the slot for its next use while it is still in cache; sources never receive input.
-      if (pop.receives_input())
-        std::fill(syn + 2 * off, syn + 2 * (off + seg.end - seg.begin), 0.0);
+      if (pop.receives_input()) {
+        std::fill(ex, ex + (seg.end - seg.begin), 0.0);
+        std::fill(in, in + (seg.end - seg.begin), 0.0);
+      }
     }
     for (std::size_t q = before; q < sh.spikes.size(); ++q)
       spike_count[sh.spikes[q].node] += sh.spikes[q].multiplicity;

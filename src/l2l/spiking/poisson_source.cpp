@@ -40,7 +40,7 @@ void PoissonSource::calibrate(double h) {
 }
 
 void PoissonSource::update(std::size_t begin, std::size_t end, std::int64_t, const double*,
-                           const double*, SpikeSink& out) {
+                           const double*, const double*, SpikeSink& out) {
   for (std::size_t i = begin; i < end; ++i) {
     if (mean_[i] <= 0.0) continue;
     const double u = rng_[i].uniform();

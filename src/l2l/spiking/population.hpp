@@ -3,8 +3,8 @@
 // state variables so that one update call advances many neurons in a tight loop.
 //
 // Input convention (shared by all models and filled by the network):
-//   syn[2 i]     sum of the non-negative synaptic weights arriving at node i in this step
-//   syn[2 i + 1] sum of the negative weights (kept negative)
+//   ex[i]        sum of the non-negative synaptic weights arriving at node i in this step
+//   in[i]        sum of the negative weights (kept negative)
 //   current[i]   the external current (pA) read in this step; it acts from the next step on, as in
 //                NEST. nullptr means zero.
 // Weights are interpreted by the model: pA for current-based synapses, mV for iaf_psc_delta, nS for
@@ -44,10 +44,10 @@ class Population {
   // Called (serially) at the start of every simulate(), after calibrate: the place to rebuild
   // derived data after parameters changed.
   virtual void prepare() {}
-  // Advances nodes [begin, end) over time step `step` (from t = step h to (step + 1) h). syn and
-  // current point at the entries of node `begin`.
-  virtual void update(std::size_t begin, std::size_t end, std::int64_t step, const double* syn,
-                      const double* current, SpikeSink& out) = 0;
+  // Advances nodes [begin, end) over time step `step` (from t = step h to (step + 1) h). ex, in
+  // and current point at the entries of node `begin`.
+  virtual void update(std::size_t begin, std::size_t end, std::int64_t step, const double* ex,
+                      const double* in, const double* current, SpikeSink& out) = 0;
 
   // Whether the nodes integrate input (neurons) or only emit spikes (generators): sources need no
   // input buffers and may not be targets of connections.

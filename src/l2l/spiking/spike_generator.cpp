@@ -74,7 +74,7 @@ void SpikeGenerator::prepare() {
 }
 
 void SpikeGenerator::update(std::size_t begin, std::size_t end, std::int64_t step, const double*,
-                            const double*, SpikeSink& out) {
+                            const double*, const double*, SpikeSink& out) {
   auto it = std::lower_bound(events_.begin(), events_.end(), step,
                              [](const Event& e, std::int64_t s) { return e.step < s; });
   for (; it != events_.end() && it->step == step; ++it)

@@ -24,8 +24,8 @@ class SpikeGenerator final : public Population {
   std::string model() const override { return kModel; }
   std::unique_ptr<Population> clone() const override;
   void calibrate(double h) override;
-  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* syn,
-              const double* current, SpikeSink& out) override;
+  void update(std::size_t begin, std::size_t end, std::int64_t step, const double* ex,
+              const double* in, const double* current, SpikeSink& out) override;
   bool receives_input() const override { return false; }
   double v_m(std::size_t) const override;
   void set_v_m(std::size_t, double) override {}
