@@ -1,7 +1,7 @@
 #include "l2l/core/evaluation.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+#include <cmath>
 
 #include "l2l/core/error.hpp"
 
@@ -9,9 +9,12 @@ namespace l2l {
 
 const char* to_string(Status s) {
   switch (s) {
-    case Status::ok: return "ok";
-    case Status::failed: return "failed";
-    case Status::timeout: return "timeout";
+    case Status::ok:
+      return "ok";
+    case Status::failed:
+      return "failed";
+    case Status::timeout:
+      return "timeout";
   }
   return "?";
 }
@@ -43,8 +46,8 @@ void validate(Evaluation& e, std::size_t n_objectives) {
     }
   }
   if (!e.observations.empty() && e.observations.size() != e.outputs.size()) {
-    e = Evaluation::failure(fmt::format("{} observations for {} outputs", e.observations.size(),
-                                        e.outputs.size()));
+    e = Evaluation::failure(
+        fmt::format("{} observations for {} outputs", e.observations.size(), e.outputs.size()));
   }
 }
 

@@ -20,9 +20,9 @@ struct Artifact {
 // The result of evaluating one candidate.
 struct Evaluation {
   Status status = Status::ok;
-  std::string reason;              // why it failed; empty when ok
-  std::vector<double> fitness;     // one value per objective
-  std::vector<double> outputs;     // model outputs G(u) for the EnKF; empty if the model has none
+  std::string reason;                // why it failed; empty when ok
+  std::vector<double> fitness;       // one value per objective
+  std::vector<double> outputs;       // model outputs G(u) for the EnKF; empty if the model has none
   std::vector<double> observations;  // the data y the outputs should match (same size as outputs)
   std::map<std::string, double> metrics;
   std::vector<Artifact> artifacts;

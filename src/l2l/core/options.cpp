@@ -22,10 +22,14 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string yaml_kind(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "'" + n.Scalar() + "'";
+    default:
+      return "nothing";
   }
 }
 
@@ -64,7 +68,7 @@ Options Options::describe(std::string path) {
 
 bool Options::has(const std::string& key) const {
   if (describing()) return false;
-  YAML::Node n = node_[key];
+  YAML::Node n = std::as_const(node_)[key];
   return n.IsDefined() && !n.IsNull();
 }
 
@@ -113,8 +117,10 @@ Options Options::child(const std::string& key, const std::string& help) {
     return o;
   }
   used_.insert(key);
-  YAML::Node n = node_[key];
-  if (!n.IsDefined() || n.IsNull()) n = YAML::Node(YAML::NodeType::Map);
+  YAML::Node n = std::as_const(node_)[key];
+  // A fresh node, not an assignment: YAML nodes are references into the configuration tree.
+  if (!n.IsDefined() || n.IsNull())
+    return Options(YAML::Node(YAML::NodeType::Map), key_path(key), source_);
   if (!n.IsMap()) fail(key, "must be a mapping, got " + yaml_kind(n));
   return Options(n, key_path(key), source_);
 }
@@ -125,7 +131,25 @@ YAML::Node Options::raw(const std::string& key, const std::string& help) {
     return YAML::Node();
   }
   used_.insert(key);
-  return node_[key];
+  return std::as_const(node_)[key];
+}
+
+std::vector<Options> Options::list(const std::string& key, const std::string& help) {
+  std::vector<Options> items;
+  if (describing()) {
+    docs_->push_back({key_path(key), "list", "", help});
+    return items;
+  }
+  used_.insert(key);
+  YAML::Node n = node_[key];
+  if (!n.IsDefined() || n.IsNull()) return items;
+  if (!n.IsSequence()) fail(key, "must be a list, got " + yaml_kind(n));
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsMap())
+      fail(key, fmt::format("element {} must be a mapping, got {}", i, yaml_kind(n[i])));
+    items.push_back(Options(n[i], fmt::format("{}[{}]", key_path(key), i), source_));
+  }
+  return items;
 }
 
 void Options::finish() {
@@ -223,8 +247,8 @@ std::vector<std::int64_t> Options::convert<std::vector<std::int64_t>>(
 }
 
 template <>
-std::vector<std::string> Options::convert<std::vector<std::string>>(
-    const YAML::Node& n, const std::string& key) const {
+std::vector<std::string> Options::convert<std::vector<std::string>>(const YAML::Node& n,
+                                                                    const std::string& key) const {
   if (n.IsScalar()) return {convert<std::string>(n, key)};
   if (!n.IsSequence()) fail(key, "expected a list of strings, got " + yaml_kind(n));
   std::vector<std::string> v;
@@ -270,20 +294,36 @@ void Options::validate<std::vector<std::string>>(const std::vector<std::string>&
 }
 
 template <>
-std::string Options::type_name<bool>() { return "bool"; }
+std::string Options::type_name<bool>() {
+  return "bool";
+}
 template <>
-std::string Options::type_name<int>() { return "int"; }
+std::string Options::type_name<int>() {
+  return "int";
+}
 template <>
-std::string Options::type_name<std::int64_t>() { return "int"; }
+std::string Options::type_name<std::int64_t>() {
+  return "int";
+}
 template <>
-std::string Options::type_name<double>() { return "float"; }
+std::string Options::type_name<double>() {
+  return "float";
+}
 template <>
-std::string Options::type_name<std::string>() { return "string"; }
+std::string Options::type_name<std::string>() {
+  return "string";
+}
 template <>
-std::string Options::type_name<std::vector<double>>() { return "list of float"; }
+std::string Options::type_name<std::vector<double>>() {
+  return "list of float";
+}
 template <>
-std::string Options::type_name<std::vector<std::int64_t>>() { return "list of int"; }
+std::string Options::type_name<std::vector<std::int64_t>>() {
+  return "list of int";
+}
 template <>
-std::string Options::type_name<std::vector<std::string>>() { return "list of string"; }
+std::string Options::type_name<std::vector<std::string>>() {
+  return "list of string";
+}
 
 }  // namespace l2l

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -86,7 +87,7 @@ class Options {
       return def;
     }
     used_.insert(key);
-    YAML::Node n = node_[key];
+    YAML::Node n = std::as_const(node_)[key];
     if (!n.IsDefined() || n.IsNull()) return def;
     T value = convert<T>(n, key);
     validate(value, key, check);
@@ -100,7 +101,7 @@ class Options {
       return T{};
     }
     used_.insert(key);
-    YAML::Node n = node_[key];
+    YAML::Node n = std::as_const(node_)[key];
     if (!n.IsDefined() || n.IsNull()) fail(key, "is required: " + help);
     T value = convert<T>(n, key);
     validate(value, key, check);
@@ -111,6 +112,9 @@ class Options {
   Options child(const std::string& key, const std::string& help);
   // A raw YAML value for structured data validated by the caller (use fail() for errors).
   YAML::Node raw(const std::string& key, const std::string& help);
+  // A list of mappings, each read as its own section "key[i]" (absent means empty). In describe
+  // mode the key is documented and no element is returned.
+  std::vector<Options> list(const std::string& key, const std::string& help);
   // The YAML this Options reads (for passing a section on verbatim, e.g. to worker processes).
   const YAML::Node& node() const { return node_; }
 
@@ -158,12 +162,12 @@ class Options {
 };
 
 // The supported option types; their conversions live in options.cpp.
-#define L2L_OPTION_TYPE(T)                                                                    \
-  template <>                                                                                 \
-  T Options::convert<T>(const YAML::Node& n, const std::string& key) const;                   \
-  template <>                                                                                 \
-  void Options::validate<T>(const T& v, const std::string& key, const Check& c) const;        \
-  template <>                                                                                 \
+#define L2L_OPTION_TYPE(T)                                                             \
+  template <>                                                                          \
+  T Options::convert<T>(const YAML::Node& n, const std::string& key) const;            \
+  template <>                                                                          \
+  void Options::validate<T>(const T& v, const std::string& key, const Check& c) const; \
+  template <>                                                                          \
   std::string Options::type_name<T>();
 L2L_OPTION_TYPE(bool)
 L2L_OPTION_TYPE(int)

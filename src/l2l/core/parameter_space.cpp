@@ -1,8 +1,8 @@
 #include "l2l/core/parameter_space.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "l2l/core/error.hpp"
@@ -16,7 +16,9 @@ BoundPolicy parse_bound_policy(const std::string& name) {
   throw UsageError(fmt::format("unknown bound policy '{}' (expected clip or reflect)", name));
 }
 
-const char* to_string(BoundPolicy p) { return p == BoundPolicy::clip ? "clip" : "reflect"; }
+const char* to_string(BoundPolicy p) {
+  return p == BoundPolicy::clip ? "clip" : "reflect";
+}
 
 void ParameterSpace::check_new(const std::string& name, double lo, double hi,
                                bool log_scale) const {
@@ -24,11 +26,11 @@ void ParameterSpace::check_new(const std::string& name, double lo, double hi,
   for (const auto& p : params_)
     if (p.name == name) throw UsageError(fmt::format("parameter '{}' defined twice", name));
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo <= hi))
-    throw UsageError(fmt::format("parameter '{}': bounds [{}, {}] are not a finite interval", name,
-                                 lo, hi));
+    throw UsageError(
+        fmt::format("parameter '{}': bounds [{}, {}] are not a finite interval", name, lo, hi));
   if (log_scale && lo <= 0.0)
-    throw UsageError(fmt::format("parameter '{}': a log-scale parameter needs a lower bound > 0",
-                                 name));
+    throw UsageError(
+        fmt::format("parameter '{}': a log-scale parameter needs a lower bound > 0", name));
 }
 
 ParameterSpace& ParameterSpace::add_scalar(std::string name, double lo, double hi, bool log_scale,
@@ -82,10 +84,11 @@ std::vector<double> ParameterSpace::flatten(const ParameterValues& values) const
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const auto& p = params_[i];
     auto it = values.find(p.name);
-    if (it == values.end()) throw UsageError(fmt::format("missing value for parameter '{}'", p.name));
+    if (it == values.end())
+      throw UsageError(fmt::format("missing value for parameter '{}'", p.name));
     if (it->second.size() != p.size)
-      throw UsageError(fmt::format("parameter '{}' has {} elements, got {}", p.name, p.size,
-                                   it->second.size()));
+      throw UsageError(
+          fmt::format("parameter '{}' has {} elements, got {}", p.name, p.size, it->second.size()));
     std::copy(it->second.begin(), it->second.end(), x.begin() + offsets_[i]);
   }
   for (const auto& [name, v] : values) parameter(name);  // rejects unknown names

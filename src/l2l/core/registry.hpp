@@ -34,7 +34,8 @@ class Registry {
   // The entry named by the section's `type` key; an unknown name is a config error at that line.
   const Entry& from_options(Options& o, const std::string& what) const {
     const auto type = o.required<std::string>("type", what + " name (see l2l list " + what + "s)");
-    if (!contains(type)) o.fail("type", fmt::format("unknown {} '{}' (known: {})", what, type, known()));
+    if (!contains(type))
+      o.fail("type", fmt::format("unknown {} '{}' (known: {})", what, type, known()));
     return entries_.at(type);
   }
 

@@ -57,5 +57,7 @@ struct RegisterEvaluator {
 
 }  // namespace l2l
 
-#define L2L_REGISTER_EVALUATOR(T, name, summary) \
-  static const ::l2l::RegisterEvaluator<T> l2l_register_evaluator_##T{name, summary}
+#define L2L_REGISTER_EVALUATOR(T, name, summary)                        \
+  static const ::l2l::RegisterEvaluator<T> l2l_register_evaluator_##T { \
+    name, summary                                                       \
+  }

@@ -25,7 +25,8 @@ class SerialEvaluator final : public Evaluator {
   std::string name() const override { return "serial"; }
 };
 
-L2L_REGISTER_EVALUATOR(SerialEvaluator, "serial", "one evaluation after another on the driver thread");
+L2L_REGISTER_EVALUATOR(SerialEvaluator, "serial",
+                       "one evaluation after another on the driver thread");
 
 }  // namespace
 }  // namespace l2l

@@ -24,7 +24,8 @@ class ThreadEvaluator final : public Evaluator {
 
   ThreadEvaluator(const Config& cfg, const EvaluatorContext& ctx)
       : threads_(ctx.threads > 0 ? ctx.threads : cfg.threads) {
-    if (threads_ <= 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (threads_ <= 0)
+      threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     arena_ = std::make_unique<oneapi::tbb::task_arena>(threads_);
   }
 

@@ -45,14 +45,17 @@ class Optimizer {
   // The current point estimate (distribution mean, best individual), used for test-phase
   // evaluations; nullopt if the optimizer has none yet.
   virtual std::optional<std::vector<double>> estimate() const { return std::nullopt; }
+  // The result of evaluating estimate() in the test phase (held-out data), for optimizers that
+  // adapt to it (for example a dynamic EnKF ensemble size). Called after tell().
+  virtual void observe_test(const Evaluation& /*test*/) {}
   // Hyper-state worth plotting per generation (step size, temperature, ensemble size...).
   virtual nlohmann::json generation_info() const { return nlohmann::json::object(); }
   // Large state kept as run-store artifacts every N generations (ensembles, covariances).
   virtual std::vector<Artifact> artifacts() const { return {}; }
 };
 
-using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(
-    Options&, const ParameterSpace&, const OptimizerContext&)>;
+using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(Options&, const ParameterSpace&,
+                                                                  const OptimizerContext&)>;
 using OptimizerRegistry = Registry<OptimizerFactory>;
 OptimizerRegistry& optimizer_registry();
 
@@ -62,17 +65,18 @@ std::unique_ptr<Optimizer> make_optimizer(Options& options, const ParameterSpace
 template <class T>
 struct RegisterOptimizer {
   RegisterOptimizer(const char* name, const char* summary) {
-    optimizer_registry().add(
-        {name, summary, [](Options& o) { (void)T::Config::read(o); },
-         [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
-           auto cfg = T::Config::read(o);
-           o.finish();
-           return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
-         }});
+    optimizer_registry().add({name, summary, [](Options& o) { (void)T::Config::read(o); },
+                              [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
+                                auto cfg = T::Config::read(o);
+                                o.finish();
+                                return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
+                              }});
   }
 };
 
 }  // namespace l2l
 
-#define L2L_REGISTER_OPTIMIZER(T, name, summary) \
-  static const ::l2l::RegisterOptimizer<T> l2l_register_optimizer_##T{name, summary}
+#define L2L_REGISTER_OPTIMIZER(T, name, summary)                        \
+  static const ::l2l::RegisterOptimizer<T> l2l_register_optimizer_##T { \
+    name, summary                                                       \
+  }

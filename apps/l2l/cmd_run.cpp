@@ -1,0 +1,106 @@
+// `l2l run` and `l2l resume`.
+#include <cmath>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "l2l/experiment/experiment.hpp"
+#include "l2l/experiment/interrupt.hpp"
+#include "l2l/experiment/progress.hpp"
+
+namespace l2l::cli {
+namespace {
+
+struct RunArgs {
+  std::string file;
+  std::vector<std::string> sets;
+  std::string out;
+  bool overwrite = false;
+  int threads = 0;
+  std::string evaluator;
+  bool quiet = false;
+};
+
+void add_common(CLI::App* sub, RunArgs& a) {
+  sub->add_option("--set", a.sets, "override a configuration value: path.to.key=value (repeatable)")
+      ->type_name("KEY=VALUE");
+  sub->add_option("--threads", a.threads, "evaluator threads or workers (default: configuration)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--evaluator", a.evaluator, "evaluator type (serial, threads, ...)");
+  sub->add_flag("-q,--quiet", a.quiet, "no progress output");
+}
+
+int report(const RunOutcome& o) {
+  const double rate = o.seconds > 0 ? static_cast<double>(o.evaluations) / o.seconds : 0.0;
+  std::cout << fmt::format("run {}: {}\n", o.status, o.stop_reason);
+  std::cout << fmt::format(
+      "  generations {}, evaluations {} ({} failed), {} ({:.0f} evaluations/s)\n", o.generations,
+      o.evaluations, o.failed, format_duration(o.seconds), rate);
+  if (std::isfinite(o.best_weighted)) {
+    std::string fit;
+    for (std::size_t i = 0; i < o.best_fitness.size(); ++i)
+      fit += fmt::format("{}{:.10g}", i ? ", " : "", o.best_fitness[i]);
+    std::cout << fmt::format("  best fitness {} (generation {}, individual {})\n", fit,
+                             o.best_generation, o.best_index);
+    std::string params;
+    const std::size_t shown = std::min<std::size_t>(o.best_params.size(), 8);
+    for (std::size_t i = 0; i < shown; ++i)
+      params += fmt::format("{}{} = {:.6g}", i ? ", " : "", o.param_names[i], o.best_params[i]);
+    if (o.best_params.size() > shown)
+      params += fmt::format(", ... ({} in all)", o.best_params.size());
+    std::cout << "  best parameters: " << params << "\n";
+  } else {
+    std::cout << "  no successful evaluation\n";
+  }
+  std::cout << fmt::format("  results: {}  (l2l show {} | l2l export {} --csv DIR)\n", o.store_path,
+                           o.store_path, o.store_path);
+  if (o.status == "interrupted") {
+    std::cout << fmt::format("  interrupted: continue with `l2l resume {}`\n", o.store_path);
+    return kExitInterrupted;
+  }
+  return o.status == "failed" ? kExitFailure : kExitOk;
+}
+
+RunOptions options_of(const RunArgs& a) {
+  RunOptions o;
+  o.out = a.out;
+  o.overwrite = a.overwrite;
+  o.threads = a.threads;
+  o.evaluator = a.evaluator;
+  o.progress = !a.quiet;
+  return o;
+}
+
+const RegisterCommand run_cmd(10, [](CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
+  auto* sub = app.add_subcommand("run", "run an experiment from a YAML file");
+  sub->add_option("experiment", a->file, "experiment YAML file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("-o,--out", a->out,
+                  "run store to create (default: experiment.store or runs/NAME-DATE.db)");
+  sub->add_flag("--overwrite", a->overwrite, "replace an existing run store");
+  add_common(sub, *a);
+  return [a]() {
+    install_interrupt_handlers();
+    Experiment exp(load_config_file(a->file, a->sets), options_of(*a));
+    return report(exp.run());
+  };
+});
+
+const RegisterCommand resume_cmd(20, [](CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
+  auto* sub = app.add_subcommand(
+      "resume",
+      "continue a run from its store (after a crash, kill or Ctrl-C) with identical results");
+  sub->add_option("store", a->file, "run store (.db)")->required();
+  add_common(sub, *a);
+  return [a]() {
+    install_interrupt_handlers();
+    return report(Experiment::resume(a->file, a->sets, options_of(*a)));
+  };
+});
+
+}  // namespace
+}  // namespace l2l::cli

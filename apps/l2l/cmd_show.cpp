@@ -1,0 +1,106 @@
+// `l2l show`: what a run store holds.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "l2l/core/error.hpp"
+#include "l2l/experiment/progress.hpp"
+#include "l2l/storage/run_summary.hpp"
+
+namespace l2l::cli {
+namespace {
+
+void print_text(const nlohmann::json& s) {
+  std::cout << fmt::format("run {} '{}': {}{}\n", s["run"].get<std::int64_t>(),
+                           s["name"].get<std::string>(), s["status"].get<std::string>(),
+                           s["stop_reason"].get<std::string>().empty()
+                               ? ""
+                               : " (" + s["stop_reason"].get<std::string>() + ")");
+  if (s.contains("parent"))
+    std::cout << fmt::format(
+        "  inner run of run {} generation {} individual {} task {}\n",
+        s["parent"]["run"].get<std::int64_t>(), s["parent"]["generation"].get<std::int64_t>(),
+        s["parent"]["index"].get<std::int64_t>(), s["parent"]["task"].get<std::int64_t>());
+  std::cout << fmt::format("  seed {}, evaluator {} x{}, l2l {}\n", s["seed"].get<std::uint64_t>(),
+                           s["evaluator"].get<std::string>(), s["parallelism"].get<int>(),
+                           s["version"].get<std::string>());
+  std::cout << fmt::format("  generations {}, evaluations {} ({} failed), {}\n",
+                           s["generations"].get<std::int64_t>(),
+                           s["evaluations"].get<std::int64_t>(), s["failed"].get<std::int64_t>(),
+                           format_duration(s["elapsed_seconds"].get<double>()));
+  for (const auto& f : s["failures"])
+    std::cout << fmt::format("    {} x {}: {}\n", f["count"].get<std::int64_t>(),
+                             f["status"].get<std::string>(), f["reason"].get<std::string>());
+  if (!s["best"].is_null()) {
+    const auto& b = s["best"];
+    std::cout << "  best fitness " << b["fitness"].dump() << " (generation "
+              << b["generation"].get<std::int64_t>() << ", individual "
+              << b["index"].get<std::int64_t>() << ")\n  best parameters:";
+    int shown = 0;
+    for (const auto& [k, v] : b["params"].items()) {
+      if (shown++ == 20) {
+        std::cout << " ... (" << b["params"].size() << " in all)";
+        break;
+      }
+      std::cout << " " << k << "=" << v.dump();
+    }
+    std::cout << "\n";
+  }
+  if (!s["children"].empty()) {
+    std::cout << fmt::format("  inner runs: {}\n", s["children"].size());
+    for (const auto& c : s["children"])
+      std::cout << fmt::format("    run {} (generation {}, individual {}, task {}): {}\n",
+                               c["run"].get<std::int64_t>(), c["generation"].get<std::int64_t>(),
+                               c["index"].get<std::int64_t>(), c["task"].get<std::int64_t>(),
+                               c["status"].get<std::string>());
+  }
+}
+
+const RegisterCommand show_cmd(30, [](CLI::App& app) {
+  struct Args {
+    std::string store;
+    bool json = false;
+    std::int64_t run = 0;
+    std::string inner;
+  };
+  auto a = std::make_shared<Args>();
+  auto* sub =
+      app.add_subcommand("show", "summarize a run store: generations, evaluations, failures, best");
+  sub->add_option("store", a->store, "run store (.db)")->required();
+  sub->add_flag("--json", a->json, "machine-readable JSON");
+  sub->add_option("--run", a->run, "a run id inside the store (default: the top-level run)");
+  sub->add_option("--inner", a->inner,
+                  "nested runs: only the inner runs of outer individual GENERATION:INDEX")
+      ->type_name("G:I");
+  return [a]() {
+    auto store = RunStore::open_reader(a->store);
+    std::int64_t id = a->run;
+    if (id == 0) {
+      auto root = store->root_run();
+      if (!root) throw UsageError(fmt::format("'{}' holds no run", a->store));
+      id = *root;
+    }
+    auto s = summarize_run(*store, id);
+    if (!a->inner.empty()) {
+      std::int64_t g = 0, i = 0;
+      if (std::sscanf(a->inner.c_str(), "%ld:%ld", &g, &i) != 2)
+        throw UsageError("--inner expects GENERATION:INDEX, e.g. --inner 3:7");
+      auto kept = nlohmann::json::array();
+      for (const auto& c : s["children"])
+        if (c["generation"].get<std::int64_t>() == g && c["index"].get<std::int64_t>() == i)
+          kept.push_back(c);
+      s["children"] = kept;
+    }
+    if (a->json)
+      std::cout << s.dump(2) << "\n";
+    else
+      print_text(s);
+    return kExitOk;
+  };
+});
+
+}  // namespace
+}  // namespace l2l::cli

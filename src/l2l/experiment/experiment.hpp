@@ -1,0 +1,88 @@
+#pragma once
+// The experiment driver: the two-loop engine.
+//
+//   ask -> repair into the space -> evaluate (evaluator) -> tell -> [test phase] -> record
+//   (evaluations + statistics + checkpoint in one transaction) -> stop?
+//
+// Everything is validated when the Experiment is constructed, before any file is created, so a
+// bad configuration never leaves a store behind.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "l2l/evaluation/evaluator.hpp"
+#include "l2l/experiment/config.hpp"
+#include "l2l/experiment/experiment_spec.hpp"
+#include "l2l/optimizees/optimizee.hpp"
+#include "l2l/optimizers/optimizer.hpp"
+#include "l2l/storage/run_store.hpp"
+
+namespace l2l {
+
+struct RunOptions {
+  std::string out;         // store path; overrides experiment.store
+  bool overwrite = false;  // replace an existing store
+  int threads = 0;         // evaluator threads/workers; 0: the configuration's
+  std::string evaluator;   // evaluator type override (e.g. "mpi")
+  bool progress = true;    // progress line / log lines on stderr
+};
+
+struct RunOutcome {
+  std::string store_path;
+  std::int64_t run_id = 0;
+  std::string status;  // finished, interrupted, failed
+  std::string stop_reason;
+  std::int64_t generations = 0;
+  std::int64_t evaluations = 0;
+  std::int64_t failed = 0;
+  double best_weighted = FitnessWeights::failed_value;
+  std::vector<double> best_fitness, best_params;
+  std::int64_t best_generation = -1, best_index = -1;
+  std::vector<std::string> param_names;
+  double seconds = 0;
+};
+
+class Experiment {
+ public:
+  Experiment(LoadedConfig config, const RunOptions& options);
+  ~Experiment();
+
+  // Starts a new run in a new store.
+  RunOutcome run();
+  // Continues the run stored at `path` (killed, interrupted, or finished with a larger budget).
+  // `sets` may only change termination settings.
+  static RunOutcome resume(const std::string& path, const std::vector<std::string>& sets,
+                           const RunOptions& options);
+
+  // Runs as an inner run inside an existing store (nested experiments): `link` carries the
+  // parent run, generation, index and task. The store is shared, not owned.
+  RunOutcome run_in(RunStore& store, const RunInfo& link);
+  // Continues run `run_id` of `store` from its checkpoint (or from the start if it has none).
+  RunOutcome continue_in(RunStore& store, std::int64_t run_id);
+
+  const ExperimentSpec& spec() const { return spec_; }
+  const ParameterSpace& space() const { return space_; }
+  const FitnessWeights& weights() const { return weights_; }
+  Optimizee& optimizee() { return *optimizee_; }
+  Optimizer& optimizer() { return *optimizer_; }
+  Evaluator& evaluator() { return *evaluator_; }
+  std::string store_path() const;
+  const LoadedConfig& config() const { return config_; }
+
+ private:
+  struct DriverState;
+  RunOutcome loop(RunStore& store, std::int64_t run_id, DriverState state);
+  RunInfo run_info() const;
+
+  LoadedConfig config_;
+  RunOptions options_;
+  ExperimentSpec spec_;
+  std::unique_ptr<Optimizee> optimizee_;
+  ParameterSpace space_;
+  FitnessWeights weights_;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<Evaluator> evaluator_;
+};
+
+}  // namespace l2l

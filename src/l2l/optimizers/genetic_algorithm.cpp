@@ -1,0 +1,181 @@
+#include "l2l/optimizers/genetic_algorithm.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "l2l/core/state.hpp"
+
+namespace l2l {
+
+GeneticAlgorithm::Config GeneticAlgorithm::Config::read(Options& o) {
+  Config c;
+  c.population = o.get<std::int64_t>("population", c.population, "individuals per generation",
+                                     Check::at_least(2));
+  c.crossover_probability =
+      o.get<double>("crossover_probability", c.crossover_probability,
+                    "probability that a pair is mated (L2L cx_prob)", Check::probability());
+  c.mutation_probability =
+      o.get<double>("mutation_probability", c.mutation_probability,
+                    "probability that an individual mutates (L2L mut_prob)", Check::probability());
+  c.gene_mutation_probability =
+      o.get<double>("gene_mutation_probability", c.gene_mutation_probability,
+                    "probability that each gene of a mutating individual changes (L2L ind_prob)",
+                    Check::probability());
+  c.tournament_size =
+      o.get<std::int64_t>("tournament_size", c.tournament_size,
+                          "aspirants per tournament (L2L tourn_size)", Check::at_least(1));
+  c.blend_alpha = o.get<double>("blend_alpha", c.blend_alpha,
+                                "alpha of blend crossover (L2L mate_par)", Check::at_least(0));
+  c.mutation_sigma = o.get<double>("mutation_sigma", c.mutation_sigma,
+                                   "standard deviation of Gaussian mutation in parameter units "
+                                   "(L2L mut_par)",
+                                   Check::at_least(0));
+  c.elitism = o.get<std::int64_t>("elitism", 0,
+                                  "best individuals copied unchanged into the next generation",
+                                  Check::at_least(0));
+  c.reevaluate = o.get<bool>("reevaluate", false,
+                             "evaluate unchanged individuals again (for noisy objectives)");
+  if (!o.describing() && c.elitism >= c.population)
+    o.fail("elitism", "must be smaller than the population");
+  return c;
+}
+
+GeneticAlgorithm::GeneticAlgorithm(const Config& cfg, const ParameterSpace& space,
+                                   const OptimizerContext& ctx)
+    : cfg_(cfg), space_(space), weights_(ctx.weights), policy_(ctx.bound_policy), rng_(ctx.seed) {}
+
+std::size_t GeneticAlgorithm::tournament(const std::vector<Individual>& pop) {
+  std::size_t best = rng_.below(pop.size());
+  for (std::int64_t k = 1; k < cfg_.tournament_size; ++k) {
+    const std::size_t i = rng_.below(pop.size());
+    if (pop[i].fitness > pop[best].fitness) best = i;
+  }
+  return best;
+}
+
+void GeneticAlgorithm::mutate(std::vector<double>& x) {
+  for (auto& v : x)
+    if (rng_.bernoulli(cfg_.gene_mutation_probability)) v += rng_.normal(0.0, cfg_.mutation_sigma);
+}
+
+std::vector<Candidate> GeneticAlgorithm::ask() {
+  const auto n = static_cast<std::size_t>(cfg_.population);
+  offspring_.clear();
+  duplicates_ = 0;
+  if (population_.empty()) {
+    offspring_.resize(n);
+    for (auto& ind : offspring_) ind.x = space_.sample_uniform(rng_);
+  } else {
+    // Elites first, then tournament winners.
+    std::vector<std::size_t> order(population_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return population_[a].fitness > population_[b].fitness;
+    });
+    const auto elites = static_cast<std::size_t>(cfg_.elitism);
+    for (std::size_t i = 0; i < elites; ++i) offspring_.push_back(population_[order[i]]);
+    while (offspring_.size() < n) offspring_.push_back(population_[tournament(population_)]);
+
+    for (std::size_t i = elites; i + 1 < n; i += 2) {
+      if (!rng_.bernoulli(cfg_.crossover_probability)) continue;
+      auto& a = offspring_[i].x;
+      auto& b = offspring_[i + 1].x;
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const double gamma = (1.0 + 2.0 * cfg_.blend_alpha) * rng_.uniform() - cfg_.blend_alpha;
+        const double x1 = a[k], x2 = b[k];
+        a[k] = (1.0 - gamma) * x1 + gamma * x2;
+        b[k] = gamma * x1 + (1.0 - gamma) * x2;
+      }
+      offspring_[i].valid = offspring_[i + 1].valid = false;
+    }
+    for (std::size_t i = elites; i < n; ++i) {
+      if (!rng_.bernoulli(cfg_.mutation_probability)) continue;
+      mutate(offspring_[i].x);
+      offspring_[i].valid = false;
+    }
+  }
+  // Bounds are applied here (not only by the driver) so that duplicate detection compares the
+  // values that will be evaluated.
+  for (std::size_t i = 0; i < n; ++i) space_.repair(offspring_[i].x, policy_);
+  // Re-mutate duplicates so the population keeps its diversity; a bounded number of tries keeps
+  // tiny integer spaces from looping forever.
+  for (std::size_t i = 1; i < n; ++i) {
+    for (int tries = 0; tries < 10; ++tries) {
+      bool dup = false;
+      for (std::size_t j = 0; j < i && !dup; ++j) dup = offspring_[j].x == offspring_[i].x;
+      if (!dup) break;
+      ++duplicates_;
+      if (cfg_.gene_mutation_probability > 0 && cfg_.mutation_sigma > 0) {
+        // Guarantee a change: mutate until at least one gene moved.
+        const auto before = offspring_[i].x;
+        for (int k = 0; k < 100 && offspring_[i].x == before; ++k) mutate(offspring_[i].x);
+      }
+      space_.repair(offspring_[i].x, policy_);
+      offspring_[i].valid = false;
+    }
+  }
+  pending_.clear();
+  std::vector<Candidate> batch;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (offspring_[i].valid && !cfg_.reevaluate) continue;
+    pending_.push_back(i);
+    batch.push_back(Candidate{.params = offspring_[i].x});
+  }
+  if (batch.empty()) {
+    // Nothing changed this generation; re-evaluate the first offspring so a generation always
+    // has at least one evaluation (keeps budgets and progress meaningful).
+    pending_.push_back(0);
+    batch.push_back(Candidate{.params = offspring_[0].x});
+  }
+  return batch;
+}
+
+void GeneticAlgorithm::tell(std::span<const Candidate> batch, std::span<const Evaluation> evals) {
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    auto& ind = offspring_[pending_[k]];
+    ind.x = batch[k].params;
+    ind.fitness = weights_.weighted(evals[k]);
+    ind.valid = true;
+  }
+  population_ = std::move(offspring_);
+  offspring_.clear();
+  pending_.clear();
+}
+
+nlohmann::json GeneticAlgorithm::state() const {
+  std::vector<std::vector<double>> xs;
+  std::vector<double> fs;
+  for (const auto& ind : population_) {
+    xs.push_back(ind.x);
+    fs.push_back(ind.fitness);
+  }
+  return {{"rng", state::pack_rng(rng_)},
+          {"population", state::pack_matrix(xs)},
+          {"fitness", state::pack(fs)}};
+}
+
+void GeneticAlgorithm::restore(const nlohmann::json& s) {
+  state::unpack_rng(s.at("rng"), rng_);
+  const auto xs = state::unpack_matrix(s.at("population"));
+  const auto fs = state::unpack(s.at("fitness"));
+  population_.clear();
+  for (std::size_t i = 0; i < xs.size(); ++i) population_.push_back({xs[i], fs[i], true});
+}
+
+std::optional<std::vector<double>> GeneticAlgorithm::estimate() const {
+  if (population_.empty()) return std::nullopt;
+  const auto it =
+      std::max_element(population_.begin(), population_.end(),
+                       [](const auto& a, const auto& b) { return a.fitness < b.fitness; });
+  return it->x;
+}
+
+nlohmann::json GeneticAlgorithm::generation_info() const {
+  return {{"duplicates_remutated", duplicates_}};
+}
+
+L2L_REGISTER_OPTIMIZER(GeneticAlgorithm, "ga",
+                       "genetic algorithm (L2L semantics: tournament, blend crossover, Gaussian "
+                       "mutation, duplicate re-mutation) with optional elitism");
+
+}  // namespace l2l

@@ -1,0 +1,119 @@
+#include "l2l/storage/export.hpp"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "l2l/core/error.hpp"
+
+namespace l2l {
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string format_double(double v) {
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+std::vector<std::string> export_store(RunStore& store, const std::string& dir, ExportFormat format,
+                                      std::optional<std::int64_t> only_run) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  struct Table {
+    const char* name;
+    const char* run_column;
+  };
+  const Table tables[] = {{"runs", "id"},
+                          {"generations", "run"},
+                          {"evaluations", "run"},
+                          {"checkpoints", "run"},
+                          {"artifacts", "run"}};
+  std::vector<std::string> files;
+  for (const auto& t : tables) {
+    std::string sql = fmt::format("SELECT * FROM {}", t.name);
+    if (only_run) sql += fmt::format(" WHERE {} = {}", t.run_column, *only_run);
+    auto st = store.db().prepare(sql);
+    const auto path =
+        (fs::path(dir) / (std::string(t.name) + (format == ExportFormat::csv ? ".csv" : ".json")))
+            .string();
+    std::ofstream out(path);
+    if (!out) throw UsageError(fmt::format("cannot write '{}'", path));
+    const int ncol = st.columns();
+    std::vector<std::string> names;
+    for (int c = 0; c < ncol; ++c) names.push_back(st.column_name(c));
+    bool header_done = false;
+    auto rows = nlohmann::json::array();
+    while (st.step()) {
+      if (!header_done && format == ExportFormat::csv) {
+        for (int c = 0; c < ncol; ++c) {
+          std::string n = names[static_cast<std::size_t>(c)];
+          if (st.column_type(c) == SQLITE_BLOB) n += "_bytes";
+          out << (c ? "," : "") << csv_field(n);
+        }
+        out << "\n";
+        header_done = true;
+      }
+      nlohmann::json row = nlohmann::json::object();
+      for (int c = 0; c < ncol; ++c) {
+        const auto& name = names[static_cast<std::size_t>(c)];
+        std::string cell;
+        switch (st.column_type(c)) {
+          case SQLITE_INTEGER:
+            cell = std::to_string(st.get_int(c));
+            row[name] = st.get_int(c);
+            break;
+          case SQLITE_FLOAT:
+            cell = format_double(st.get_double(c));
+            row[name] = st.get_double(c);
+            break;
+          case SQLITE_BLOB:
+            cell = std::to_string(st.get_text(c).size());
+            row[name + "_bytes"] = st.get_text(c).size();
+            break;
+          case SQLITE_NULL:
+            row[name] = nullptr;
+            break;
+          default: {
+            cell = st.get_text(c);
+            // JSON-valued text columns are embedded as JSON, not as strings.
+            if (!cell.empty() && (cell[0] == '[' || cell[0] == '{')) {
+              auto parsed = nlohmann::json::parse(cell, nullptr, false);
+              row[name] = parsed.is_discarded() ? nlohmann::json(cell) : parsed;
+            } else {
+              row[name] = cell;
+            }
+          }
+        }
+        if (format == ExportFormat::csv) out << (c ? "," : "") << csv_field(cell);
+      }
+      if (format == ExportFormat::csv)
+        out << "\n";
+      else
+        rows.push_back(std::move(row));
+    }
+    if (format == ExportFormat::csv && !header_done) {
+      for (int c = 0; c < ncol; ++c)
+        out << (c ? "," : "") << csv_field(names[static_cast<std::size_t>(c)]);
+      out << "\n";
+    }
+    if (format == ExportFormat::json) out << rows.dump(1) << "\n";
+    files.push_back(path);
+  }
+  return files;
+}
+
+}  // namespace l2l

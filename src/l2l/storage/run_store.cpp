@@ -1,0 +1,457 @@
+#include "l2l/storage/run_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "l2l/core/error.hpp"
+
+namespace l2l {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  parent_run INTEGER, parent_generation INTEGER, parent_index INTEGER, task INTEGER,
+  name TEXT, config TEXT, config_file TEXT, seed INTEGER, version TEXT,
+  status TEXT, started REAL, finished REAL, stop_reason TEXT,
+  evaluator TEXT, parallelism INTEGER, host TEXT,
+  space TEXT, objectives TEXT, weights TEXT);
+CREATE TABLE IF NOT EXISTS generations (
+  run INTEGER, generation INTEGER, evaluations INTEGER, failed INTEGER,
+  best REAL, q25 REAL, median REAL, q75 REAL, worst REAL, mean REAL,
+  best_index INTEGER, best_fitness TEXT, best_params TEXT,
+  seconds REAL, elapsed REAL, info TEXT,
+  PRIMARY KEY (run, generation));
+CREATE TABLE IF NOT EXISTS evaluations (
+  run INTEGER, generation INTEGER, idx INTEGER, batch INTEGER,
+  params TEXT, fitness TEXT, weighted REAL, status TEXT, error TEXT,
+  seconds REAL, worker TEXT, metrics TEXT, outputs BLOB, seed INTEGER,
+  PRIMARY KEY (run, generation, idx));
+CREATE TABLE IF NOT EXISTS checkpoints (
+  run INTEGER PRIMARY KEY, generation INTEGER, optimizer BLOB, driver TEXT, saved REAL);
+CREATE TABLE IF NOT EXISTS artifacts (
+  id INTEGER PRIMARY KEY, run INTEGER, generation INTEGER, idx INTEGER,
+  name TEXT, type TEXT, data BLOB);
+CREATE INDEX IF NOT EXISTS artifacts_by_run ON artifacts (run, generation);
+)sql";
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int acquire_lock(const std::string& path) {
+  const std::string lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw UsageError(fmt::format("cannot create lock file '{}'", lock_path));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[256] = {};
+    const auto n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    throw UsageError(fmt::format(
+        "run store '{}' is being written by another process ({}); only one writer is allowed", path,
+        n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("unknown")));
+  }
+  char host[128] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  const std::string who = fmt::format("pid {} on {}", ::getpid(), host);
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] auto w = ::pwrite(fd, who.data(), who.size(), 0);
+  }
+  return fd;
+}
+
+std::vector<double> parse_vector(const std::string& s) {
+  std::vector<double> v;
+  if (s.empty()) return v;
+  for (const auto& e : nlohmann::json::parse(s))
+    v.push_back(e.is_number() ? e.get<double>() : std::nan(""));
+  return v;
+}
+
+}  // namespace
+
+StoreLevel parse_store_level(const std::string& s) {
+  if (s == "evaluations") return StoreLevel::evaluations;
+  if (s == "generations") return StoreLevel::generations;
+  throw UsageError(fmt::format("unknown store level '{}' (evaluations or generations)", s));
+}
+
+void append_json_array(std::string& out, std::span<const double> v) {
+  out += '[';
+  char buf[32];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    if (!std::isfinite(v[i])) {
+      out += "null";
+      continue;
+    }
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v[i]);
+    out.append(buf, end);
+  }
+  out += ']';
+}
+
+RunStore::RunStore(std::string path, std::unique_ptr<sql::Database> db, int lock_fd)
+    : path_(std::move(path)), db_(std::move(db)), lock_fd_(lock_fd) {}
+
+RunStore::~RunStore() {
+  insert_eval_.reset();
+  insert_gen_.reset();
+  upsert_ckpt_.reset();
+  insert_artifact_.reset();
+  db_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+std::unique_ptr<RunStore> RunStore::create(const std::string& path, bool overwrite) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  const int fd = acquire_lock(path);
+  try {
+    if (fs::exists(p)) {
+      if (!overwrite)
+        throw UsageError(
+            fmt::format("run store '{}' already exists: continue it with `l2l resume {}`, or pass "
+                        "--overwrite to start again",
+                        path, path));
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+    }
+    auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::create);
+    std::unique_ptr<RunStore> store(new RunStore(path, std::move(db), fd));
+    store->create_schema();
+    store->prepare_writers();
+    return store;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+std::unique_ptr<RunStore> RunStore::open_writer(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw UsageError(fmt::format("no run store at '{}'", path));
+  const int fd = acquire_lock(path);
+  try {
+    auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::read_write);
+    std::unique_ptr<RunStore> store(new RunStore(path, std::move(db), fd));
+    store->create_schema();
+    store->prepare_writers();
+    return store;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+std::unique_ptr<RunStore> RunStore::in_memory() {
+  auto db = std::make_unique<sql::Database>(":memory:", sql::Database::Mode::create);
+  std::unique_ptr<RunStore> store(new RunStore(":memory:", std::move(db), -1));
+  store->create_schema();
+  store->prepare_writers();
+  return store;
+}
+
+std::unique_ptr<RunStore> RunStore::open_reader(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw UsageError(fmt::format("no run store at '{}'", path));
+  // Read-write open (without the writer lock) so SQLite can use the WAL index of a live run.
+  auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::read_write);
+  auto st = db->prepare("SELECT count(*) FROM sqlite_master WHERE name='runs'");
+  st.step();
+  if (st.get_int(0) == 0) throw UsageError(fmt::format("'{}' is not an l2l run store", path));
+  return std::unique_ptr<RunStore>(new RunStore(path, std::move(db), -1));
+}
+
+void RunStore::create_schema() {
+  // WAL lets readers (l2l show --follow, reports) run beside the writer. synchronous=NORMAL keeps
+  // every committed generation across a process crash; only a power loss may drop the last one.
+  db_->exec("PRAGMA journal_mode=WAL");
+  db_->exec("PRAGMA synchronous=NORMAL");
+  db_->exec(kSchema);
+  db_->exec(
+      fmt::format("INSERT OR IGNORE INTO meta VALUES ('schema_version', '{}')", kSchemaVersion));
+}
+
+void RunStore::prepare_writers() {
+  insert_eval_ = std::make_unique<sql::Statement>(
+      *db_,
+      "INSERT OR REPLACE INTO evaluations (run, generation, idx, batch, params, fitness, weighted, "
+      "status, error, seconds, worker, metrics, outputs, seed) "
+      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+  insert_gen_ = std::make_unique<sql::Statement>(
+      *db_,
+      "INSERT OR REPLACE INTO generations (run, generation, evaluations, failed, best, q25, "
+      "median, q75, worst, mean, best_index, best_fitness, best_params, seconds, elapsed, info) "
+      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
+  upsert_ckpt_ = std::make_unique<sql::Statement>(
+      *db_,
+      "INSERT OR REPLACE INTO checkpoints (run, generation, optimizer, driver, saved) "
+      "VALUES (?1,?2,?3,?4,?5)");
+  insert_artifact_ = std::make_unique<sql::Statement>(
+      *db_,
+      "INSERT INTO artifacts (run, generation, idx, name, type, data) "
+      "VALUES (?1,?2,?3,?4,?5,?6)");
+}
+
+std::int64_t RunStore::add_run(const RunInfo& r) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(
+      "INSERT INTO runs (parent_run, parent_generation, parent_index, task, name, config, "
+      "config_file, seed, version, status, started, evaluator, parallelism, host, space, "
+      "objectives, weights) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
+  auto opt = [&](int i, const std::optional<std::int64_t>& v) {
+    if (v)
+      st.bind(i, *v);
+    else
+      st.bind_null(i);
+  };
+  opt(1, r.parent_run);
+  opt(2, r.parent_generation);
+  opt(3, r.parent_index);
+  opt(4, r.task);
+  st.bind_text(5, r.name).bind_text(6, r.config).bind_text(7, r.config_file);
+  st.bind(8, static_cast<std::int64_t>(r.seed)).bind_text(9, r.version).bind_text(10, "running");
+  st.bind(11, now_seconds()).bind_text(12, r.evaluator).bind(13, r.parallelism);
+  st.bind_text(14, r.host).bind_text(15, r.space.dump());
+  st.bind_text(16, nlohmann::json(r.objectives).dump());
+  st.bind_text(17, nlohmann::json(r.weights).dump());
+  st.step();
+  return db_->last_insert_rowid();
+}
+
+void RunStore::update_run_status(std::int64_t run, const std::string& status,
+                                 const std::string& stop_reason) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("UPDATE runs SET status=?1, stop_reason=?2, finished=?3 WHERE id=?4");
+  st.bind_text(1, status).bind_text(2, stop_reason);
+  if (status == "running")
+    st.bind_null(3);
+  else
+    st.bind(3, now_seconds());
+  st.bind(4, run).step();
+}
+
+void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
+                                 std::span<const Candidate> batch,
+                                 std::span<const Evaluation> evals,
+                                 std::span<const double> weighted, const Checkpoint& ckpt,
+                                 std::span<const Artifact> optimizer_artifacts, StoreLevel level,
+                                 bool store_outputs) {
+  std::lock_guard lock(mu_);
+  sql::Transaction tx(*db_);
+  std::string params, fitness, metrics;
+  auto& ins = *insert_eval_;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& c = batch[i];
+    const auto& e = evals[i];
+    if (level == StoreLevel::evaluations) {
+      params.clear();
+      append_json_array(params, c.params);
+      ins.bind(1, run).bind(2, c.generation).bind(3, c.index).bind(4, c.batch);
+      ins.bind_text(5, params);
+      if (e.fitness.empty()) {
+        ins.bind_null(6);
+      } else {
+        fitness.clear();
+        append_json_array(fitness, e.fitness);
+        ins.bind_text(6, fitness);
+      }
+      if (std::isfinite(weighted[i]))
+        ins.bind(7, weighted[i]);
+      else
+        ins.bind_null(7);
+      ins.bind_text(8, to_string(e.status));
+      if (e.reason.empty())
+        ins.bind_null(9);
+      else
+        ins.bind_text(9, e.reason);
+      ins.bind(10, e.seconds).bind_text(11, e.worker);
+      if (e.metrics.empty()) {
+        ins.bind_null(12);
+      } else {
+        metrics = nlohmann::json(e.metrics).dump();
+        ins.bind_text(12, metrics);
+      }
+      if (store_outputs && !e.outputs.empty())
+        ins.bind_blob(13, std::string_view(reinterpret_cast<const char*>(e.outputs.data()),
+                                           e.outputs.size() * sizeof(double)));
+      else
+        ins.bind_null(13);
+      ins.bind(14, static_cast<std::int64_t>(c.seed));
+      ins.run();
+    }
+    for (const auto& a : e.artifacts)
+      insert_artifact_->bind(1, run)
+          .bind(2, c.generation)
+          .bind(3, c.index)
+          .bind_text(4, a.name)
+          .bind_text(5, a.type)
+          .bind_blob(6, a.data)
+          .run();
+  }
+  for (const auto& a : optimizer_artifacts)
+    insert_artifact_->bind(1, run)
+        .bind(2, g.generation)
+        .bind_null(3)
+        .bind_text(4, a.name)
+        .bind_text(5, a.type)
+        .bind_blob(6, a.data)
+        .run();
+
+  auto& gs = *insert_gen_;
+  auto bind_stat = [&](int i, double v) {
+    if (std::isfinite(v))
+      gs.bind(i, v);
+    else
+      gs.bind_null(i);
+  };
+  gs.bind(1, run).bind(2, g.generation).bind(3, g.evaluations).bind(4, g.failed);
+  bind_stat(5, g.best);
+  bind_stat(6, g.q25);
+  bind_stat(7, g.median);
+  bind_stat(8, g.q75);
+  bind_stat(9, g.worst);
+  bind_stat(10, g.mean);
+  gs.bind(11, g.best_index);
+  std::string bf, bp;
+  append_json_array(bf, g.best_fitness);
+  append_json_array(bp, g.best_params);
+  gs.bind_text(12, bf).bind_text(13, bp).bind(14, g.seconds).bind(15, g.elapsed);
+  gs.bind_text(16, g.info.dump());
+  gs.run();
+
+  upsert_ckpt_->bind(1, run)
+      .bind(2, ckpt.generation)
+      .bind_blob(3, ckpt.optimizer)
+      .bind_text(4, ckpt.driver.dump())
+      .bind(5, now_seconds())
+      .run();
+  tx.commit();
+}
+
+std::optional<Checkpoint> RunStore::checkpoint(std::int64_t run) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("SELECT generation, optimizer, driver FROM checkpoints WHERE run=?1");
+  st.bind(1, run);
+  if (!st.step()) return std::nullopt;
+  Checkpoint c;
+  c.generation = st.get_int(0);
+  c.optimizer = st.get_text(1);
+  c.driver = nlohmann::json::parse(st.get_text(2));
+  return c;
+}
+
+RunInfo RunStore::run(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(
+      "SELECT id, parent_run, parent_generation, parent_index, task, name, config, config_file, "
+      "seed, version, status, started, finished, stop_reason, evaluator, parallelism, host, space, "
+      "objectives, weights FROM runs WHERE id=?1");
+  st.bind(1, id);
+  if (!st.step()) throw UsageError(fmt::format("run {} not found in '{}'", id, path_));
+  RunInfo r;
+  auto opt = [&](int c) -> std::optional<std::int64_t> {
+    if (st.is_null(c)) return std::nullopt;
+    return st.get_int(c);
+  };
+  r.id = st.get_int(0);
+  r.parent_run = opt(1);
+  r.parent_generation = opt(2);
+  r.parent_index = opt(3);
+  r.task = opt(4);
+  r.name = st.get_text(5);
+  r.config = st.get_text(6);
+  r.config_file = st.get_text(7);
+  r.seed = static_cast<std::uint64_t>(st.get_int(8));
+  r.version = st.get_text(9);
+  r.status = st.get_text(10);
+  r.started = st.get_double(11);
+  r.finished = st.get_double(12);
+  r.stop_reason = st.get_text(13);
+  r.evaluator = st.get_text(14);
+  r.parallelism = static_cast<int>(st.get_int(15));
+  r.host = st.get_text(16);
+  const auto space = st.get_text(17);
+  r.space = space.empty() ? nlohmann::json::array() : nlohmann::json::parse(space);
+  const auto obj = st.get_text(18);
+  if (!obj.empty()) r.objectives = nlohmann::json::parse(obj).get<std::vector<std::string>>();
+  r.weights = parse_vector(st.get_text(19));
+  return r;
+}
+
+std::vector<RunInfo> RunStore::runs() {
+  std::lock_guard lock(mu_);
+  std::vector<std::int64_t> ids;
+  auto st = db_->prepare("SELECT id FROM runs ORDER BY id");
+  while (st.step()) ids.push_back(st.get_int(0));
+  std::vector<RunInfo> out;
+  for (auto id : ids) out.push_back(run(id));
+  return out;
+}
+
+std::optional<std::int64_t> RunStore::find_child(std::int64_t parent, std::int64_t generation,
+                                                 std::int64_t index, std::int64_t task) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(
+      "SELECT id FROM runs WHERE parent_run=?1 AND parent_generation=?2 AND parent_index=?3 AND "
+      "task=?4 ORDER BY id DESC LIMIT 1");
+  st.bind(1, parent).bind(2, generation).bind(3, index).bind(4, task);
+  if (!st.step()) return std::nullopt;
+  return st.get_int(0);
+}
+
+void RunStore::set_run_config(std::int64_t run, const std::string& config) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("UPDATE runs SET config=?1 WHERE id=?2");
+  st.bind_text(1, config).bind(2, run).step();
+}
+
+std::optional<std::int64_t> RunStore::root_run() {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("SELECT min(id) FROM runs WHERE parent_run IS NULL");
+  if (!st.step() || st.is_null(0)) return std::nullopt;
+  return st.get_int(0);
+}
+
+std::vector<GenerationRecord> RunStore::generations(std::int64_t run) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(
+      "SELECT generation, evaluations, failed, best, q25, median, q75, worst, mean, best_index, "
+      "best_fitness, best_params, seconds, elapsed, info FROM generations WHERE run=?1 "
+      "ORDER BY generation");
+  st.bind(1, run);
+  std::vector<GenerationRecord> out;
+  while (st.step()) {
+    GenerationRecord g;
+    g.generation = st.get_int(0);
+    g.evaluations = st.get_int(1);
+    g.failed = st.get_int(2);
+    g.best = st.get_double(3);
+    g.q25 = st.get_double(4);
+    g.median = st.get_double(5);
+    g.q75 = st.get_double(6);
+    g.worst = st.get_double(7);
+    g.mean = st.get_double(8);
+    g.best_index = st.get_int(9);
+    g.best_fitness = parse_vector(st.get_text(10));
+    g.best_params = parse_vector(st.get_text(11));
+    g.seconds = st.get_double(12);
+    g.elapsed = st.get_double(13);
+    const auto info = st.get_text(14);
+    g.info = info.empty() ? nlohmann::json::object() : nlohmann::json::parse(info);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+}  // namespace l2l

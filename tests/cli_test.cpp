@@ -1,0 +1,201 @@
+// End-to-end tests of the `l2l` command: kill -9 and resume, Ctrl-C, bad configs, show, export.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "l2l/storage/run_store.hpp"
+#include "test_support.hpp"
+
+extern char** environ;
+
+using namespace l2l;
+using l2l::testing::TempDir;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  std::string bin = L2L_BINARY;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  EXPECT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+int wait_code(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+Result cli(const TempDir& dir, const std::vector<std::string>& args) {
+  Result r;
+  const auto out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+  r.code = wait_code(spawn(args, out, err));
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::int64_t stored_generations(const std::string& path) {
+  if (!std::filesystem::exists(path)) return 0;
+  try {
+    auto store = RunStore::open_reader(path);
+    auto st = store->db().prepare("SELECT count(*) FROM generations");
+    st.step();
+    return st.get_int(0);
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::vector<std::string> rows(const std::string& path) {
+  auto store = RunStore::open_reader(path);
+  auto st = store->db().prepare(
+      "SELECT generation, idx, params, fitness, weighted, status, seed FROM evaluations "
+      "ORDER BY generation, idx");
+  std::vector<std::string> out;
+  while (st.step()) {
+    std::string row;
+    for (int c = 0; c < 7; ++c) row += st.get_text(c) + "|";
+    out.push_back(row);
+  }
+  return out;
+}
+
+// A GA over an optimizee that sleeps 4 ms per evaluation: long enough to kill it mid-run.
+std::string write_slow_experiment(const TempDir& dir) {
+  const auto path = dir.file("slow.yaml");
+  std::ofstream(path) << "experiment:\n  name: slow\n  seed: 5\n  max_generations: 40\n"
+                         "optimizer:\n  type: ga\n  population: 10\n  tournament_size: 3\n"
+                         "  mutation_probability: 0.5\n  gene_mutation_probability: 0.5\n"
+                         "  mutation_sigma: 0.2\n  reevaluate: true\n"
+                         "optimizee:\n  type: active_wait\n  seconds: 0.004\n  mode: sleep\n  dims: 3\n"
+                         "evaluator:\n  type: threads\n  threads: 2\n";
+  return path;
+}
+
+void wait_for_generations(const std::string& store, std::int64_t n) {
+  for (int i = 0; i < 2000 && stored_generations(store) < n; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+}  // namespace
+
+TEST(Cli, KillDashNineThenResumeEqualsUninterruptedRun) {
+  TempDir dir;
+  const auto exp = write_slow_experiment(dir);
+  const auto full = dir.file("full.db"), killed = dir.file("killed.db");
+  ASSERT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
+
+  const pid_t pid = spawn({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
+  wait_for_generations(killed, 8);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_code(pid), 128 + SIGKILL);
+  const auto before = stored_generations(killed);
+  EXPECT_GE(before, 8);
+  EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
+
+  const auto r = cli(dir, {"resume", killed, "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("run finished"), std::string::npos);
+  EXPECT_EQ(rows(killed), rows(full));
+  EXPECT_EQ(stored_generations(killed), 40);
+}
+
+TEST(Cli, InterruptCheckpointsAndSaysHowToResume) {
+  TempDir dir;
+  const auto exp = write_slow_experiment(dir);
+  const auto full = dir.file("full.db"), store = dir.file("int.db");
+  ASSERT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
+  const pid_t pid = spawn({"run", exp, "--out", store, "-q"}, dir.file("o"), dir.file("e"));
+  wait_for_generations(store, 5);
+  kill(pid, SIGINT);
+  EXPECT_EQ(wait_code(pid), 130);
+  EXPECT_NE(slurp(dir.file("o")).find("l2l resume " + store), std::string::npos);
+  {
+    auto s = RunStore::open_reader(store);
+    EXPECT_EQ(s->run(1).status, "interrupted");
+  }
+  ASSERT_EQ(cli(dir, {"resume", store, "-q"}).code, 0);
+  EXPECT_EQ(rows(store), rows(full));
+}
+
+TEST(Cli, MisspelledKeyExitsWithCode2NamesKeyAndLineAndCreatesNoStore) {
+  TempDir dir;
+  const auto exp = dir.file("bad.yaml");
+  std::ofstream(exp) << "experiment:\n  seed: 1\noptimizer:\n  type: ga\n  populaton: 10\n"
+                        "optimizee:\n  type: function\n  preset: Rastrigin2d\n";
+  const auto r = cli(dir, {"run", exp, "--out", dir.file("x.db")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(exp + ":5: optimizer.populaton: unknown key (did you mean 'population'?)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.db")));
+}
+
+TEST(Cli, RunShowExportOnTheExample) {
+  TempDir dir;
+  const auto db = dir.file("x.db");
+  const auto r = cli(dir, {"run", std::string(L2L_EXAMPLES_DIR) + "/rastrigin-ga.yaml", "--out", db,
+                           "--set", "experiment.max_generations=20", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("results: " + db), std::string::npos);
+  const auto show = cli(dir, {"show", db, "--json"});
+  ASSERT_EQ(show.code, 0);
+  const auto j = nlohmann::json::parse(show.out);
+  EXPECT_EQ(j["generations"].get<int>(), 20);
+  const double best = j["best"]["fitness"][0].get<double>();
+  EXPECT_GE(best, 0.0);
+  EXPECT_LT(best, 80.0);  // far below a random point's ~ 10 * (25/3 + 10)
+  const auto ex = cli(dir, {"export", db, "--csv", dir.file("csv")});
+  ASSERT_EQ(ex.code, 0) << ex.err;
+  const auto evals = slurp(dir.file("csv/evaluations.csv"));
+  const auto lines = std::count(evals.begin(), evals.end(), '\n');
+  EXPECT_EQ(lines, j["evaluations"].get<int>() + 1);  // header + one row per evaluation
+  EXPECT_EQ(evals.substr(0, 30), "run,generation,idx,batch,param");
+  EXPECT_EQ(cli(dir, {"export", db, "--json", dir.file("json")}).code, 0);
+  const auto gens = nlohmann::json::parse(slurp(dir.file("json/generations.json")));
+  EXPECT_EQ(gens.size(), 20u);
+}
+
+TEST(Cli, ListAndUsageErrors) {
+  TempDir dir;
+  const auto r = cli(dir, {"list", "optimizers"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("tournament_size"), std::string::npos);
+  EXPECT_EQ(cli(dir, {"list", "everything"}).code, 2);
+  EXPECT_EQ(cli(dir, {"show", dir.file("missing.db")}).code, 2);
+  EXPECT_EQ(cli(dir, {"frobnicate"}).code, 2);
+}
