@@ -1,5 +1,7 @@
 #include "l2l/spiking/brunel.hpp"
 
+#include <time.h>
+
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -9,6 +11,16 @@
 #include "l2l/spiking/siegert.hpp"
 
 namespace l2l::spiking {
+
+namespace {
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+}  // namespace
 
 double BrunelConfig::mean_field_rate() const {
   BrunelMeanField mf;
@@ -65,10 +77,12 @@ BrunelResult run_brunel(const BrunelConfig& c) {
   const auto rec = net.add_spike_recorder(exc.slice(0, std::min(c.n_recorded, c.n_e)), c.warmup);
   res.synapses = net.num_synapses();
   const auto t1 = clock::now();
+  const double cpu1 = cpu_seconds();
   net.simulate(c.warmup);
   net.reset_spike_counts();
   net.simulate(c.duration);
   const auto t2 = clock::now();
+  res.sim_cpu_seconds = cpu_seconds() - cpu1;
   res.build_seconds = std::chrono::duration<double>(t1 - t0).count();
   res.sim_seconds = std::chrono::duration<double>(t2 - t1).count();
   res.seconds_per_bio_second = res.sim_seconds / ((c.warmup + c.duration) * 1e-3);

@@ -37,6 +37,7 @@ struct BrunelResult {
   double cv_isi = 0.0;                // mean ISI CV of recorded excitatory neurons
   double build_seconds = 0.0;         // creating and connecting
   double sim_seconds = 0.0;           // simulating warm-up and window (wall clock)
+  double sim_cpu_seconds = 0.0;       // the same in process CPU time (all threads)
   double seconds_per_bio_second = 0.0;
   std::uint64_t synapses = 0;
   std::uint64_t spikes = 0;

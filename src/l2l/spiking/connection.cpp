@@ -49,6 +49,14 @@ void Distribution::validate(const std::string& what) const {
   if (!(hi >= lo)) bad("bounds must satisfy lo <= hi");
 }
 
+void StdpParams::validate() const {
+  if (!(tau_plus > 0 && tau_minus > 0))
+    throw std::invalid_argument("stdp: time constants must be > 0");
+  if (!(lambda >= 0 && alpha >= 0))
+    throw std::invalid_argument("stdp: lambda and alpha must be >= 0");
+  if (!(w_max > 0)) throw std::invalid_argument("stdp: w_max must be > 0");
+}
+
 Rule parse_rule(const std::string& name) {
   if (name == "all_to_all") return Rule::all_to_all;
   if (name == "one_to_one") return Rule::one_to_one;

@@ -71,14 +71,41 @@ struct ConnSpec {
   }
 };
 
+// Spike-timing-dependent plasticity of NEST's stdp_synapse (Guetig et al. 2003; Morrison et al.
+// 2008): with weights normalized by w_max, a pre spike at t first potentiates by
+//   w <- min(1, w + lambda (1 - w)^mu_plus K_plus(t_post + d))  for every post spike since the
+// previous pre spike (K_plus: the pre-synaptic trace, decaying with tau_plus, +1 per pre spike),
+// then depresses by
+//   w <- max(0, w - alpha lambda w^mu_minus K_minus(t - d))
+// (K_minus: the post-synaptic trace with tau_minus, +1 per post spike, strictly before t - d),
+// and the spike is transmitted with the new weight. The whole delay d counts as dendritic, as in
+// NEST. Weights must be >= 0 and w_max > 0.
+struct StdpParams {
+  double tau_plus = 20.0;   // ms
+  double tau_minus = 20.0;  // ms (a property of the post neuron in NEST)
+  double lambda = 0.01;
+  double alpha = 1.0;
+  double mu_plus = 1.0;
+  double mu_minus = 1.0;
+  double w_max = 100.0;
+  void validate() const;
+};
+
 struct SynSpec {
   Distribution weight = Distribution::constant(1.0);  // pA, mV or nS depending on the target model
   Distribution delay = Distribution::constant(1.0);   // ms, rounded to whole steps (>= 1 step)
+  bool stdp = false;  // static_synapse (false) or stdp_synapse (true)
+  StdpParams plasticity;
 
   SynSpec() = default;
   SynSpec(double w, double d)
       : weight(Distribution::constant(w)), delay(Distribution::constant(d)) {}
   SynSpec(Distribution w, Distribution d) : weight(w), delay(d) {}
+  SynSpec& with_stdp(const StdpParams& params) {
+    stdp = true;
+    plasticity = params;
+    return *this;
+  }
 };
 
 // The synapses of one projection in the order the rule created them.

@@ -53,6 +53,8 @@ struct Table {
   std::vector<double> weight;        // per synapse unless the projection weight is constant
   std::vector<std::uint16_t> delay;  // per synapse unless the projection delay is constant
   std::vector<std::uint32_t> canon;  // creation index of each synapse
+  // STDP only: the pre-synaptic trace after the last spike and that spike's time, per pre node.
+  std::vector<double> kplus, t_last;
 };
 
 struct Projection {
@@ -62,6 +64,8 @@ struct Projection {
   double weight = 0.0;
   std::int32_t delay = 1;
   std::int32_t min_delay = 1, max_delay = 1;
+  bool stdp = false;
+  StdpParams plasticity;
   // Before build: synapses in creation order.
   std::vector<std::uint32_t> pre_ids, post_ids;
   std::vector<double> w;
@@ -102,6 +106,7 @@ struct Shard {
   std::vector<double> dc_weight;
   std::vector<std::int32_t> dc_delay;
   std::vector<Probe> probes;
+  double stdp_horizon = 0.0;  // post spikes older than this are no longer needed (ms)
 };
 
 inline bool negative(double w) {
@@ -133,6 +138,15 @@ struct Network::Impl {
   std::vector<std::uint32_t> rec_mask;
   std::vector<Voltmeter> voltmeters;
   std::vector<std::uint64_t> spike_count;
+  // Spikes of the targets of STDP synapses (empty for other nodes): time and the post-synaptic
+  // trace K_minus just after the spike (decay constant history_tau of the node).
+  struct PostSpike {
+    double t;
+    double kminus;
+  };
+  std::vector<char> keeps_history;
+  std::vector<double> history_tau;
+  std::vector<std::vector<PostSpike>> post_history;
 
   std::vector<Shard> shards;
   std::vector<std::uint32_t> node_proj_ptr, node_proj;
@@ -159,6 +173,9 @@ struct Network::Impl {
         rec_mask(o.rec_mask),
         voltmeters(o.voltmeters),
         spike_count(o.spike_count),
+        keeps_history(o.keeps_history),
+        history_tau(o.history_tau),
+        post_history(o.post_history),
         shards(o.shards),
         node_proj_ptr(o.node_proj_ptr),
         node_proj(o.node_proj) {
@@ -205,6 +222,10 @@ struct Network::Impl {
   void generate(Projection& p, const ConnSpec& c, const SynSpec& s, std::uint64_t call);
   void update_shard(Shard& sh, std::int64_t start, int k);
   void deliver_shard(std::size_t index, std::int64_t start, int k);
+  // Post spikes older than every STDP row's last pre spike minus the delay are never read again.
+  void update_stdp_horizon(std::size_t index);
+  void deliver_stdp(Projection& p, Table& t, std::uint32_t r, std::size_t shard, std::int64_t e,
+                    std::uint32_t multiplicity, double* ring, std::size_t stride);
   void record_slice(std::int64_t start, int k);
 };
 
@@ -264,6 +285,9 @@ NodeRange Network::add_population(std::unique_ptr<Population> population) {
   m.num_nodes += r.count;
   m.rec_mask.resize(m.num_nodes, 0);
   m.spike_count.resize(m.num_nodes, 0);
+  m.keeps_history.resize(m.num_nodes, 0);
+  m.history_tau.resize(m.num_nodes, 0.0);
+  m.post_history.resize(m.num_nodes);
   return r;
 }
 
@@ -483,11 +507,27 @@ Network::ProjectionId Network::connect(NodeRange pre, NodeRange post, const Conn
   Projection p;
   p.pre = pre;
   p.post = post;
-  p.const_weight = syn.weight.is_constant();
+  p.const_weight = syn.weight.is_constant() && !syn.stdp;
   p.const_delay = syn.delay.is_constant();
+  p.stdp = syn.stdp;
+  if (p.stdp) {
+    syn.plasticity.validate();
+    p.plasticity = syn.plasticity;
+  }
   if (p.const_weight) p.weight = syn.weight.a;
   if (p.const_delay) p.delay = m.delay_steps(syn.delay.a);
   m.generate(p, conn, syn, m.connect_calls++);
+  if (p.stdp) {
+    if (syn.weight.is_constant()) p.w.assign(p.n, syn.weight.a);
+    for (double w : p.w)
+      if (!(w >= 0.0)) throw std::invalid_argument("stdp_synapse: weights must be >= 0");
+    for (std::uint32_t v = post.first; v < post.end(); ++v) {
+      if (m.keeps_history[v] && m.history_tau[v] != p.plasticity.tau_minus)
+        throw std::invalid_argument("stdp_synapse: a neuron's STDP inputs must share tau_minus");
+      m.keeps_history[v] = 1;
+      m.history_tau[v] = p.plasticity.tau_minus;
+    }
+  }
   if (p.const_delay) {
     p.min_delay = p.max_delay = p.delay;
   } else if (!p.d.empty()) {
@@ -589,6 +629,9 @@ void Network::set_weights(ProjectionId id, std::span<const double> w) {
   if (w.size() != p.n) throw std::invalid_argument("set_weights: wrong number of weights");
   for (double x : w)
     if (!std::isfinite(x)) throw std::invalid_argument("set_weights: weights must be finite");
+  if (p.stdp)
+    for (double x : w)
+      if (!(x >= 0.0)) throw std::invalid_argument("set_weights: STDP weights must be >= 0");
   p.const_weight = false;
   if (!m.built) {
     p.w.assign(w.begin(), w.end());
@@ -813,6 +856,11 @@ void Network::Impl::build() {
         }
       }
     }
+    if (p.stdp)
+      for (auto& t : p.tables) {
+        t.kplus.assign(n_pre, 0.0);
+        t.t_last.assign(n_pre, 0.0);
+      }
     p.pre_ids = {};
     p.post_ids = {};
     p.w = {};
@@ -888,6 +936,14 @@ void Network::Impl::build() {
 void Network::Impl::update_shard(Shard& sh, std::int64_t start, int k) {
   sh.spikes.clear();
   sh.step_end.clear();
+  if (sh.stdp_horizon > 0.0)
+    for (std::uint32_t v = sh.lo; v < sh.hi; ++v) {
+      // Keep the last spike before the horizon: it carries the trace K_minus.
+      auto& hist = post_history[v];
+      auto it = std::lower_bound(hist.begin(), hist.end(), sh.stdp_horizon,
+                                 [](const PostSpike& a, double t) { return a.t < t; });
+      if (it - hist.begin() > 1) hist.erase(hist.begin(), it - 1);
+    }
   const std::size_t n_local = sh.hi - sh.lo, stride = 2 * n_local;
   for (int j = 0; j < k; ++j) {
     const std::int64_t s = start + j;
@@ -931,8 +987,18 @@ void Network::Impl::update_shard(Shard& sh, std::int64_t start, int k) {
         std::fill(in, in + (seg.end - seg.begin), 0.0);
       }
     }
-    for (std::size_t q = before; q < sh.spikes.size(); ++q)
-      spike_count[sh.spikes[q].node] += sh.spikes[q].multiplicity;
+    for (std::size_t q = before; q < sh.spikes.size(); ++q) {
+      const Spike sp = sh.spikes[q];
+      spike_count[sp.node] += sp.multiplicity;
+      if (keeps_history[sp.node]) {
+        auto& hist = post_history[sp.node];
+        const double t = static_cast<double>(s + 1) * h;
+        const double k = hist.empty() ? 0.0
+                                      : hist.back().kminus *
+                                            std::exp((hist.back().t - t) / history_tau[sp.node]);
+        hist.push_back({t, k + sp.multiplicity});
+      }
+    }
     for (const Probe& pr : sh.probes) {
       Voltmeter& vm = voltmeters[pr.voltmeter];
       if ((s + 1) % vm.interval == 0) vm.record.v_m[pr.k].push_back(pops[pr.pop]->v_m(pr.local));
@@ -952,11 +1018,15 @@ void Network::Impl::deliver_shard(std::size_t index, std::int64_t start, int k) 
       for (std::uint32_t q = b; q < en; ++q) {
         const Spike sp = src.spikes[q];
         for (std::uint32_t pp = node_proj_ptr[sp.node]; pp < node_proj_ptr[sp.node + 1]; ++pp) {
-          const Projection& p = projections[node_proj[pp]];
-          const Table& t = p.tables[index];
+          Projection& p = projections[node_proj[pp]];
+          Table& t = p.tables[index];
           const std::uint32_t r = sp.node - p.pre.first;
           const std::uint32_t rb = t.row[r], re = t.row[r + 1];
           if (rb == re) continue;
+          if (p.stdp) {
+            deliver_stdp(p, t, r, index, e, sp.multiplicity, ring, stride);
+            continue;
+          }
           const std::uint32_t* tgt = t.target.data();
           const double mult = sp.multiplicity;
           if (p.const_delay) {
@@ -988,6 +1058,58 @@ void Network::Impl::deliver_shard(std::size_t index, std::int64_t start, int k) 
       }
     }
   }
+}
+
+void Network::Impl::update_stdp_horizon(std::size_t index) {
+  double horizon = std::numeric_limits<double>::infinity();
+  bool any = false;
+  for (const auto& p : projections) {
+    if (!p.stdp) continue;
+    any = true;
+    const Table& t = p.tables[index];
+    for (std::size_t r = 0; r + 1 < t.row.size(); ++r)
+      if (t.row[r] != t.row[r + 1]) horizon = std::min(horizon, t.t_last[r] - p.max_delay * h);
+  }
+  shards[index].stdp_horizon = any && std::isfinite(horizon) ? horizon : 0.0;
+}
+
+void Network::Impl::deliver_stdp(Projection& p, Table& t, std::uint32_t r, std::size_t shard,
+                                 std::int64_t e, std::uint32_t multiplicity, double* ring,
+                                 std::size_t stride) {
+  const StdpParams& sp = p.plasticity;
+  const Shard& me = shards[shard];
+  const std::uint32_t n_local = me.hi - me.lo;
+  const double t_spike = static_cast<double>(e + 1) * h;
+  const double t_last = t.t_last[r], kplus = t.kplus[r];
+  for (std::uint32_t x = t.row[r]; x < t.row[r + 1]; ++x) {
+    const std::int32_t d_steps = p.const_delay ? p.delay : t.delay[x];
+    const double d = d_steps * h;
+    const std::uint32_t local = t.target[x] >= n_local ? t.target[x] - n_local : t.target[x];
+    const auto& hist = post_history[me.lo + local];
+    double w = t.weight[x] / sp.w_max;
+    // Potentiation by the post spikes in (t_last - d, t_spike - d], seen through the pre trace.
+    auto it = std::upper_bound(hist.begin(), hist.end(), t_last - d,
+                               [](double t, const PostSpike& a) { return t < a.t; });
+    for (; it != hist.end() && it->t <= t_spike - d; ++it) {
+      const double k = kplus * std::exp((t_last - (it->t + d)) / sp.tau_plus);
+      w = std::min(1.0, w + sp.lambda * std::pow(1.0 - w, sp.mu_plus) * k);
+    }
+    // Depression by the post trace just before t_spike - d (the last spike strictly before it).
+    double kminus = 0.0;
+    auto jt = std::lower_bound(hist.begin(), hist.end(), t_spike - d,
+                               [](const PostSpike& a, double t) { return a.t < t; });
+    if (jt != hist.begin()) {
+      --jt;
+      kminus = jt->kminus * std::exp((jt->t - (t_spike - d)) / sp.tau_minus);
+    }
+    w = std::max(0.0, w - sp.alpha * sp.lambda * std::pow(w, sp.mu_minus) * kminus);
+    t.weight[x] = w * sp.w_max;
+    t.target[x] = local;  // non-negative weights: excitatory plane
+    double* buf = ring + static_cast<std::size_t>((e + d_steps) % ring_len) * stride;
+    buf[local] += t.weight[x] * multiplicity;
+  }
+  t.kplus[r] = kplus * std::exp((t_last - t_spike) / sp.tau_plus) + multiplicity;
+  t.t_last[r] = t_spike;
 }
 
 void Network::Impl::record_slice(std::int64_t start, int k) {
@@ -1047,7 +1169,10 @@ void Network::simulate(double ms) {
     const std::int64_t start = m.step;
     m.for_shards([&](int s) { m.update_shard(m.shards[s], start, k); });
     m.record_slice(start, k);
-    m.for_shards([&](int s) { m.deliver_shard(static_cast<std::size_t>(s), start, k); });
+    m.for_shards([&](int s) {
+      m.deliver_shard(static_cast<std::size_t>(s), start, k);
+      m.update_stdp_horizon(static_cast<std::size_t>(s));
+    });
     m.step += k;
     remaining -= k;
   }
