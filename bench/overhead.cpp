@@ -5,11 +5,11 @@
 //   (b) GA on Rastrigin-10, population 100, 200 generations, tournament 3, blend 0.5 with p 0.5,
 //       Gaussian sigma 1 with per-gene p 0.1 and p 0.2 (every offspring evaluated: reevaluate)
 // One core: the serial evaluator, as pagmo and DEAP run. Each figure is the best of 3 repeats.
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -93,7 +93,8 @@ Measure pagmo_b() {
   const auto before = prob.get_fevals();
   // pagmo has no blend crossover; binomial crossover with cr 0.5, Gaussian mutation with sigma
   // 1/10 of the box width (= 1) and per-gene probability 0.1, tournament of 3.
-  pagmo::algorithm algo{pagmo::sga(200, 0.5, 1.0, 0.1, 0.1, 3, "binomial", "gaussian", "tournament", 1)};
+  pagmo::algorithm algo{
+      pagmo::sga(200, 0.5, 1.0, 0.1, 0.1, 3, "binomial", "gaussian", "tournament", 1)};
   const auto t0 = clock_type::now();
   pop = algo.evolve(pop);
   const double s = std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -102,7 +103,8 @@ Measure pagmo_b() {
 #endif
 
 std::optional<nlohmann::json> run_deap() {
-  const std::string cmd = std::string("/usr/bin/python3 ") + L2L_BENCH_DIR + "/overhead_deap.py 2>/dev/null";
+  const std::string cmd =
+      std::string("/usr/bin/python3 ") + L2L_BENCH_DIR + "/overhead_deap.py 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return std::nullopt;
   std::string out;

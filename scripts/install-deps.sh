@@ -39,6 +39,7 @@ BENCH_PACKAGES=(
   libpagmo-dev
   python3-deap
   python3-numpy
+  python3-brian
 )
 
 want=("${PACKAGES[@]}")
