@@ -27,6 +27,8 @@ PACKAGES=(
   libopenblas-dev
   zlib1g-dev
   python3
+  openmpi-bin
+  libopenmpi-dev
 )
 
 # Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.

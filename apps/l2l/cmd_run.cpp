@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "l2l/evaluation/mpi_job.hpp"
 #include "l2l/experiment/experiment.hpp"
 #include "l2l/experiment/interrupt.hpp"
 #include "l2l/experiment/progress.hpp"
@@ -84,6 +85,10 @@ const RegisterCommand run_cmd(10, [](CLI::App& app) {
   add_common(sub, *a);
   return [a]() {
     install_interrupt_handlers();
+    // Under mpirun/srun every rank runs this command; ranks other than 0 only evaluate for rank 0
+    // and never touch the store.
+    mpi::Session mpi;
+    if (mpi.serves()) return mpi.serve();
     Experiment exp(load_config_file(a->file, a->sets), options_of(*a));
     return report(exp.run());
   };
@@ -98,6 +103,8 @@ const RegisterCommand resume_cmd(20, [](CLI::App& app) {
   add_common(sub, *a);
   return [a]() {
     install_interrupt_handlers();
+    mpi::Session mpi;
+    if (mpi.serves()) return mpi.serve();
     return report(Experiment::resume(a->file, a->sets, options_of(*a)));
   };
 });
