@@ -29,8 +29,8 @@ int world_rank();
 int world_size();
 std::string host_name();
 
-// Sleeps between polls with a growing interval: a few yields first (answers usually follow at
-// once), then sleeps doubling up to max_sleep. OpenMPI's blocking calls spin at full speed, which
+// Sleeps between polls with a growing interval: a few immediate retries first (answers usually
+// follow at once), then sleeps doubling from 1 us up to max_sleep. OpenMPI's blocking calls spin at full speed, which
 // oversubscribed ranks (and other users of a shared node) cannot afford while waiting.
 class Backoff {
  public:

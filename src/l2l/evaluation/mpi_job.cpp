@@ -1,6 +1,7 @@
 #include "l2l/evaluation/mpi_job.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -94,6 +95,8 @@ void join() {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   }
+  // Polling sleeps of a few microseconds are only short with a small timer slack (default 50 us).
+  ::prctl(PR_SET_TIMERSLACK, 1000UL);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_size);
   stopped().assign(static_cast<std::size_t>(g_size), 0);
@@ -118,9 +121,11 @@ std::string host_name() {
 }
 
 void Backoff::pause() {
-  if (spins_ < 50) {
+  // A short busy phase catches answers that follow at once (a task right after a result).
+  // sched_yield would hand the core to every other runnable process first, which on a loaded or
+  // oversubscribed node costs milliseconds.
+  if (spins_ < 20) {
     ++spins_;
-    std::this_thread::yield();
     return;
   }
   std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<long long>(sleep_ns_)));
