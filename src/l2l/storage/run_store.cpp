@@ -154,6 +154,14 @@ std::unique_ptr<RunStore> RunStore::open_writer(const std::string& path) {
   }
 }
 
+std::unique_ptr<RunStore> RunStore::in_memory() {
+  auto db = std::make_unique<sql::Database>(":memory:", sql::Database::Mode::create);
+  std::unique_ptr<RunStore> store(new RunStore(":memory:", std::move(db), -1));
+  store->create_schema();
+  store->prepare_writers();
+  return store;
+}
+
 std::unique_ptr<RunStore> RunStore::open_reader(const std::string& path) {
   if (!std::filesystem::exists(path)) throw UsageError(fmt::format("no run store at '{}'", path));
   // Read-write open (without the writer lock) so SQLite can use the WAL index of a live run.
@@ -196,6 +204,7 @@ void RunStore::prepare_writers() {
 }
 
 std::int64_t RunStore::add_run(const RunInfo& r) {
+  std::lock_guard lock(mu_);
   auto st = db_->prepare(
       "INSERT INTO runs (parent_run, parent_generation, parent_index, task, name, config, "
       "config_file, seed, version, status, started, evaluator, parallelism, host, space, "
@@ -222,6 +231,7 @@ std::int64_t RunStore::add_run(const RunInfo& r) {
 
 void RunStore::update_run_status(std::int64_t run, const std::string& status,
                                  const std::string& stop_reason) {
+  std::lock_guard lock(mu_);
   auto st = db_->prepare("UPDATE runs SET status=?1, stop_reason=?2, finished=?3 WHERE id=?4");
   st.bind_text(1, status).bind_text(2, stop_reason);
   if (status == "running")
@@ -237,6 +247,7 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
                                  std::span<const double> weighted, const Checkpoint& ckpt,
                                  std::span<const Artifact> optimizer_artifacts, StoreLevel level,
                                  bool store_outputs) {
+  std::lock_guard lock(mu_);
   sql::Transaction tx(*db_);
   std::string params, fitness, metrics;
   auto& ins = *insert_eval_;
@@ -329,6 +340,7 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
 }
 
 std::optional<Checkpoint> RunStore::checkpoint(std::int64_t run) {
+  std::lock_guard lock(mu_);
   auto st = db_->prepare("SELECT generation, optimizer, driver FROM checkpoints WHERE run=?1");
   st.bind(1, run);
   if (!st.step()) return std::nullopt;
@@ -340,6 +352,7 @@ std::optional<Checkpoint> RunStore::checkpoint(std::int64_t run) {
 }
 
 RunInfo RunStore::run(std::int64_t id) {
+  std::lock_guard lock(mu_);
   auto st = db_->prepare(
       "SELECT id, parent_run, parent_generation, parent_index, task, name, config, config_file, "
       "seed, version, status, started, finished, stop_reason, evaluator, parallelism, host, space, "
@@ -377,6 +390,7 @@ RunInfo RunStore::run(std::int64_t id) {
 }
 
 std::vector<RunInfo> RunStore::runs() {
+  std::lock_guard lock(mu_);
   std::vector<std::int64_t> ids;
   auto st = db_->prepare("SELECT id FROM runs ORDER BY id");
   while (st.step()) ids.push_back(st.get_int(0));
@@ -385,13 +399,32 @@ std::vector<RunInfo> RunStore::runs() {
   return out;
 }
 
+std::optional<std::int64_t> RunStore::find_child(std::int64_t parent, std::int64_t generation,
+                                                 std::int64_t index, std::int64_t task) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare(
+      "SELECT id FROM runs WHERE parent_run=?1 AND parent_generation=?2 AND parent_index=?3 AND "
+      "task=?4 ORDER BY id DESC LIMIT 1");
+  st.bind(1, parent).bind(2, generation).bind(3, index).bind(4, task);
+  if (!st.step()) return std::nullopt;
+  return st.get_int(0);
+}
+
+void RunStore::set_run_config(std::int64_t run, const std::string& config) {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("UPDATE runs SET config=?1 WHERE id=?2");
+  st.bind_text(1, config).bind(2, run).step();
+}
+
 std::optional<std::int64_t> RunStore::root_run() {
+  std::lock_guard lock(mu_);
   auto st = db_->prepare("SELECT min(id) FROM runs WHERE parent_run IS NULL");
   if (!st.step() || st.is_null(0)) return std::nullopt;
   return st.get_int(0);
 }
 
 std::vector<GenerationRecord> RunStore::generations(std::int64_t run) {
+  std::lock_guard lock(mu_);
   auto st = db_->prepare(
       "SELECT generation, evaluations, failed, best, q25, median, q75, worst, mean, best_index, "
       "best_fitness, best_params, seconds, elapsed, info FROM generations WHERE run=?1 "
