@@ -158,10 +158,10 @@ void mpi_scaling(const Args& a, const std::string& dir) {
     const auto db = dir + fmt::format("/scaling{}.db", r);
     fs::remove(db);
     const double load = load_average();
-    const int rc = run_command({L2L_MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-n",
-                                std::to_string(r), L2L_BINARY, "run", exp, "--evaluator", "mpi",
-                                "--out", db, "-q"},
-                               dir + "/mpirun.log");
+    const int rc =
+        run_command({L2L_MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-n", std::to_string(r),
+                     L2L_BINARY, "run", exp, "--evaluator", "mpi", "--out", db, "-q"},
+                    dir + "/mpirun.log");
     if (rc != 0) {
       std::cout << fmt::format("{:5}  mpirun failed (exit {}), see {}/mpirun.log\n", r, rc, dir);
       continue;

@@ -116,11 +116,15 @@ TEST_F(Mpi, AnErrorOnOneRankEndsTheJobWithItsMessage) {
   EXPECT_FALSE(std::filesystem::exists(store));  // nothing was started
 }
 
-TEST_F(Mpi, ANonMpiEvaluatorOnSeveralRanksIsRefused) {
-  const auto exp = experiment(kSleepy);
-  const auto r = run(mpirun(2, {"run", exp, "--out", dir.file("x.db"), "-q"}));
-  EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.err.find("one of 2 MPI ranks, but the evaluator is 'threads'"), std::string::npos)
+TEST_F(Mpi, SeveralRanksUseTheMpiEvaluatorAndRefuseAnyOther) {
+  const auto exp = experiment(kSleepy, 1);
+  // Without --evaluator the ranks are used, with the configured evaluator on each of them.
+  auto r = run(mpirun(2, {"run", exp, "--out", dir.file("auto.db"), "-q"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(lt::column(dir.file("auto.db"), "SELECT evaluator FROM runs").at(0), "mpi");
+  r = run(mpirun(2, {"run", exp, "--evaluator", "threads", "--out", dir.file("x.db"), "-q"}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("one of 2 MPI ranks, but --evaluator is 'threads'"), std::string::npos)
       << r.err;
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "l2l/core/error.hpp"
 #include "l2l/evaluation/mpi_job.hpp"
 #include "l2l/experiment/experiment.hpp"
 #include "l2l/experiment/interrupt.hpp"
@@ -69,6 +70,16 @@ RunOptions options_of(const RunArgs& a) {
   o.overwrite = a.overwrite;
   o.threads = a.threads;
   o.evaluator = a.evaluator;
+  // Started on several MPI ranks, the run uses them: the configured evaluator becomes each rank's
+  // local evaluator (any other choice would have every rank run the whole experiment).
+  if (mpi::job_size() > 1) {
+    if (a.evaluator.empty()) o.evaluator = "mpi";
+    if (o.evaluator != "mpi")
+      throw UsageError(fmt::format(
+          "this l2l is one of {} MPI ranks, but --evaluator is '{}': use --evaluator mpi (it "
+          "runs the configured evaluator on every rank), or start l2l without mpirun/srun",
+          mpi::job_size(), o.evaluator));
+  }
   o.progress = !a.quiet;
   return o;
 }

@@ -3,10 +3,6 @@
 #include <chrono>
 #include <exception>
 
-#include <fmt/format.h>
-
-#include "l2l/evaluation/mpi_job.hpp"
-
 namespace l2l {
 
 namespace {
@@ -68,13 +64,7 @@ EvaluatorRegistry& evaluator_registry() {
 }
 
 std::unique_ptr<Evaluator> make_evaluator(Options& options, const EvaluatorContext& ctx) {
-  const auto& entry = evaluator_registry().from_options(options, "evaluator");
-  if (!ctx.nested && entry.name != "mpi" && mpi::job_size() > 1)
-    options.fail("type", fmt::format("this l2l is one of {} MPI ranks, but the evaluator is '{}': "
-                                     "use --evaluator mpi (or evaluator.type: mpi), or start l2l "
-                                     "without mpirun/srun",
-                                     mpi::job_size(), entry.name));
-  return entry.create(options, ctx);
+  return evaluator_registry().from_options(options, "evaluator").create(options, ctx);
 }
 
 void override_evaluator_type(YAML::Node section, const std::string& type) {

@@ -42,8 +42,6 @@ using EvaluatorFactory =
 using EvaluatorRegistry = Registry<EvaluatorFactory>;
 EvaluatorRegistry& evaluator_registry();
 
-// Refuses a non-mpi top-level evaluator in a process that is one of several MPI ranks (each rank
-// would otherwise run the whole experiment).
 std::unique_ptr<Evaluator> make_evaluator(Options& options, const EvaluatorContext& ctx);
 
 // Applies `--evaluator TYPE` to the configuration's evaluator section. Options written for another
