@@ -31,6 +31,8 @@ PACKAGES=(
   dataset-fashion-mnist
   libopenblas0-pthread
   chromium
+  openmpi-bin
+  libopenmpi-dev
 )
 
 # Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.
