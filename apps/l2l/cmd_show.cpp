@@ -1,5 +1,6 @@
 // `l2l show`: what a run store holds.
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -63,6 +64,7 @@ const RegisterCommand show_cmd(30, [](CLI::App& app) {
     std::string store;
     bool json = false;
     std::int64_t run = 0;
+    std::string inner;
   };
   auto a = std::make_shared<Args>();
   auto* sub =
@@ -70,6 +72,9 @@ const RegisterCommand show_cmd(30, [](CLI::App& app) {
   sub->add_option("store", a->store, "run store (.db)")->required();
   sub->add_flag("--json", a->json, "machine-readable JSON");
   sub->add_option("--run", a->run, "a run id inside the store (default: the top-level run)");
+  sub->add_option("--inner", a->inner,
+                  "nested runs: only the inner runs of outer individual GENERATION:INDEX")
+      ->type_name("G:I");
   return [a]() {
     auto store = RunStore::open_reader(a->store);
     std::int64_t id = a->run;
@@ -78,7 +83,17 @@ const RegisterCommand show_cmd(30, [](CLI::App& app) {
       if (!root) throw UsageError(fmt::format("'{}' holds no run", a->store));
       id = *root;
     }
-    const auto s = summarize_run(*store, id);
+    auto s = summarize_run(*store, id);
+    if (!a->inner.empty()) {
+      std::int64_t g = 0, i = 0;
+      if (std::sscanf(a->inner.c_str(), "%ld:%ld", &g, &i) != 2)
+        throw UsageError("--inner expects GENERATION:INDEX, e.g. --inner 3:7");
+      auto kept = nlohmann::json::array();
+      for (const auto& c : s["children"])
+        if (c["generation"].get<std::int64_t>() == g && c["index"].get<std::int64_t>() == i)
+          kept.push_back(c);
+      s["children"] = kept;
+    }
     if (a->json)
       std::cout << s.dump(2) << "\n";
     else

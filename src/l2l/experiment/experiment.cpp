@@ -195,6 +195,26 @@ RunOutcome Experiment::run() {
   return loop(*store, run_id, DriverState{});
 }
 
+RunOutcome Experiment::run_in(RunStore& store, const RunInfo& link) {
+  RunInfo info = run_info();
+  info.parent_run = link.parent_run;
+  info.parent_generation = link.parent_generation;
+  info.parent_index = link.parent_index;
+  info.task = link.task;
+  const auto run_id = store.add_run(info);
+  return loop(store, run_id, DriverState{});
+}
+
+RunOutcome Experiment::continue_in(RunStore& store, std::int64_t run_id) {
+  DriverState state;
+  if (auto ckpt = store.checkpoint(run_id)) {
+    optimizer_->restore(state::decode(ckpt->optimizer));
+    state = DriverState::from_json(ckpt->driver);
+  }
+  store.update_run_status(run_id, "running", "");
+  return loop(store, run_id, std::move(state));
+}
+
 RunOutcome Experiment::resume(const std::string& path, const std::vector<std::string>& sets,
                               const RunOptions& options) {
   auto store = RunStore::open_writer(path);
@@ -214,17 +234,8 @@ RunOutcome Experiment::resume(const std::string& path, const std::vector<std::st
   RunOptions opts = options;
   opts.out = path;
   Experiment exp(std::move(cfg), opts);
-  if (!sets.empty()) {
-    auto st = store->db().prepare("UPDATE runs SET config=?1 WHERE id=?2");
-    st.bind_text(1, exp.config_.text()).bind(2, *root).step();
-  }
-  DriverState state;
-  if (auto ckpt = store->checkpoint(*root)) {
-    exp.optimizer_->restore(state::decode(ckpt->optimizer));
-    state = DriverState::from_json(ckpt->driver);
-  }
-  store->update_run_status(*root, "running", "");
-  return exp.loop(*store, *root, std::move(state));
+  if (!sets.empty()) store->set_run_config(*root, exp.config_.text());
+  return exp.continue_in(*store, *root);
 }
 
 RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st) {
@@ -232,6 +243,7 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
   const auto& term = spec_.termination;
   const bool single_objective = weights_.size() == 1;
   Progress progress(options_.progress);
+  optimizee_->attach_store(store, run_id);
   RunOutcome out;
   out.store_path = store.path();
   out.run_id = run_id;

@@ -55,6 +55,12 @@ class Experiment {
   static RunOutcome resume(const std::string& path, const std::vector<std::string>& sets,
                            const RunOptions& options);
 
+  // Runs as an inner run inside an existing store (nested experiments): `link` carries the
+  // parent run, generation, index and task. The store is shared, not owned.
+  RunOutcome run_in(RunStore& store, const RunInfo& link);
+  // Continues run `run_id` of `store` from its checkpoint (or from the start if it has none).
+  RunOutcome continue_in(RunStore& store, std::int64_t run_id);
+
   const ExperimentSpec& spec() const { return spec_; }
   const ParameterSpace& space() const { return space_; }
   const FitnessWeights& weights() const { return weights_; }

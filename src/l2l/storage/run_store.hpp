@@ -4,9 +4,11 @@
 // Each generation is one transaction holding its evaluations, its statistics and the checkpoint
 // taken after the optimizer's tell(), so a run killed at any instant (SIGKILL included) resumes
 // from the last complete generation and replays the rest bit-exactly. A second writer is refused
-// through an exclusive lock on the side file RUN.db.lock. The schema is documented in README.md.
+// through an exclusive lock on the side file RUN.db.lock. Within the writing process the store is
+// thread-safe, so the inner runs of nested experiments share it. The schema is in README.md.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,6 +69,8 @@ class RunStore {
   static std::unique_ptr<RunStore> create(const std::string& path, bool overwrite);
   // Opens an existing store for writing (resume) and takes the writer lock.
   static std::unique_ptr<RunStore> open_writer(const std::string& path);
+  // A private store in memory (inner runs evaluated in worker processes).
+  static std::unique_ptr<RunStore> in_memory();
   // Opens for reading; works while a writer is active.
   static std::unique_ptr<RunStore> open_reader(const std::string& path);
   ~RunStore();
@@ -87,9 +91,15 @@ class RunStore {
   RunInfo run(std::int64_t id);
   std::vector<RunInfo> runs();
   std::optional<std::int64_t> root_run();
+  // The latest inner run of (parent run, generation, index, task), for nested experiments.
+  std::optional<std::int64_t> find_child(std::int64_t parent, std::int64_t generation,
+                                         std::int64_t index, std::int64_t task);
+  void set_run_config(std::int64_t run, const std::string& config);
   std::vector<GenerationRecord> generations(std::int64_t run);
 
   const std::string& path() const { return path_; }
+  // Direct access for readers (show, export, report). Not synchronised: writers sharing a store
+  // across threads (nested experiments) go through the methods above, which lock.
   sql::Database& db() { return *db_; }
 
  private:
@@ -100,6 +110,7 @@ class RunStore {
   std::string path_;
   std::unique_ptr<sql::Database> db_;
   int lock_fd_ = -1;
+  std::recursive_mutex mu_;  // inner runs of nested experiments write from evaluator threads
   std::unique_ptr<sql::Statement> insert_eval_, insert_gen_, upsert_ckpt_, insert_artifact_;
 };
 
