@@ -27,6 +27,7 @@ void Reader::take(void* p, std::size_t n) {
   if (n > data_.size() - pos_)
     throw ProtocolError(fmt::format("truncated message: wanted {} bytes at offset {} of {}", n,
                                     pos_, data_.size()));
+  if (n == 0) return;  // an empty vector's data() may be null, which memcpy must not get
   std::memcpy(p, data_.data() + pos_, n);
   pos_ += n;
 }
