@@ -20,7 +20,7 @@ const std::vector<std::pair<std::string, double>> kTargets = {
     {"nes-rastrigin", 12.0},
     {"xnes-rosenbrock", 1e-5},
     {"cross_entropy-rastrigin", 5.0},
-    {"face-rastrigin", 30.0},
+    {"face-rastrigin", 35.0},
     {"simulated_annealing-rastrigin", 30.0},
     {"parallel_tempering-rastrigin", 35.0},
     {"gradient_descent-sphere", 0.05},

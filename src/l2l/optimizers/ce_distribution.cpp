@@ -33,7 +33,8 @@ CeDistribution::Config CeDistribution::Config::read(Options& o) {
                                  "coordinates squared)",
                                  Check::at_least(0.0));
   c.noise = o.get<double>("noise", c.noise,
-                          "noisy_*: variance added after the first fit (unit coordinates squared)",
+                          "noisy_*: variance added to the covariance at the first fit (unit "
+                          "coordinates squared); it decays by noise_decay per fit",
                           Check::at_least(0.0));
   c.noise_decay = o.get<double>("noise_decay", c.noise_decay,
                                 "noisy_*: factor applied to the added variance after each fit",

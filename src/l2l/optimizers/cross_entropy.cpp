@@ -113,8 +113,9 @@ std::optional<std::vector<double>> CrossEntropy::estimate() const {
   return natural_point(space_, dist_.mode_mean(), ctx_.bound_policy);
 }
 
-L2L_REGISTER_OPTIMIZER(CrossEntropy, "cross_entropy",
-                       "cross-entropy method: Gaussian, noisy Gaussian or EM-fitted mixture, "
-                       "elite fraction, smoothing, temperature acceptance");
+L2L_REGISTER_OPTIMIZER(
+    CrossEntropy, "cross_entropy",
+    "cross-entropy method (de Boer et al. 2005): Gaussian, noisy "
+    "Gaussian or EM mixture, elites, smoothing, temperature; docs/optimizers.md");
 
 }  // namespace l2l

@@ -191,7 +191,7 @@ std::optional<std::vector<double>> EvolutionStrategies::estimate() const {
 }
 
 L2L_REGISTER_OPTIMIZER(EvolutionStrategies, "es",
-                       "OpenAI-style evolution strategies: mirrored sampling, rank shaping, "
-                       "sgd or Adam step");
+                       "OpenAI-style evolution strategies (Salimans et al. 2017): mirrored "
+                       "sampling, rank shaping, sgd or Adam step; docs/optimizers.md");
 
 }  // namespace l2l

@@ -157,8 +157,9 @@ std::optional<std::vector<double>> Face::estimate() const {
   return natural_point(space_, dist_.mode_mean(), ctx_.bound_policy);
 }
 
-L2L_REGISTER_OPTIMIZER(Face, "face",
-                       "fully adaptive cross-entropy: population grows and shrinks with "
-                       "improvement, stops when it diverges");
+L2L_REGISTER_OPTIMIZER(
+    Face, "face",
+    "fully adaptive cross-entropy (Rubinstein & Kroese 2004): population "
+    "grows and shrinks with improvement, stops when it diverges; docs/optimizers.md");
 
 }  // namespace l2l

@@ -198,7 +198,7 @@ std::optional<std::vector<double>> GradientDescent::estimate() const {
 }
 
 L2L_REGISTER_OPTIMIZER(GradientDescent, "gradient_descent",
-                       "finite-difference gradient ascent: classic, stochastic, RMSProp, Adam, "
-                       "AdaMax");
+                       "finite-difference gradient ascent (L2L): classic, stochastic, "
+                       "RMSProp, Adam (Kingma & Ba 2015), AdaMax; docs/optimizers.md");
 
 }  // namespace l2l

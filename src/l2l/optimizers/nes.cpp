@@ -156,6 +156,7 @@ std::optional<std::vector<double>> Nes::estimate() const {
 }
 
 L2L_REGISTER_OPTIMIZER(Nes, "nes",
-                       "separable natural evolution strategies (mean and per-coordinate sigma)");
+                       "separable natural evolution strategies, mean and per-coordinate "
+                       "sigma (Wierstra et al. 2014); docs/optimizers.md");
 
 }  // namespace l2l

@@ -208,7 +208,7 @@ std::optional<std::vector<double>> ParallelTempering::estimate() const {
 }
 
 L2L_REGISTER_OPTIMIZER(ParallelTempering, "parallel_tempering",
-                       "Metropolis chains on a temperature ladder that exchange states "
-                       "(replica exchange)");
+                       "replica exchange (Swendsen & Wang 1986, Earl & Deem 2005): chains on "
+                       "a temperature ladder that swap states; docs/optimizers.md");
 
 }  // namespace l2l

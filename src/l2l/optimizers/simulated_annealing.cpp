@@ -151,7 +151,7 @@ std::optional<std::vector<double>> SimulatedAnnealing::estimate() const {
 }
 
 L2L_REGISTER_OPTIMIZER(SimulatedAnnealing, "simulated_annealing",
-                       "parallel independent simulated annealing chains with L2L's cooling "
-                       "schedules (corrected)");
+                       "parallel simulated annealing chains (Kirkpatrick et al. 1983) with "
+                       "L2L's cooling schedules, corrected; docs/optimizers.md");
 
 }  // namespace l2l

@@ -176,6 +176,7 @@ std::optional<std::vector<double>> Xnes::estimate() const {
 }
 
 L2L_REGISTER_OPTIMIZER(Xnes, "xnes",
-                       "exponential natural evolution strategies with full covariance");
+                       "exponential natural evolution strategies with full covariance "
+                       "(Glasmachers et al. 2010); docs/optimizers.md");
 
 }  // namespace l2l
