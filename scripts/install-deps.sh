@@ -27,10 +27,17 @@ PACKAGES=(
   libopenblas-dev
   zlib1g-dev
   python3
+  nodejs
+  dataset-fashion-mnist
+  libopenblas0-pthread
+  chromium
+  openmpi-bin
+  libopenmpi-dev
 )
 
 # Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.
 BENCH_PACKAGES=(
+  python3-torch
   libpagmo-dev
   python3-deap
   python3-numpy
@@ -49,12 +56,14 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#want[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# JavaScript for reports and the report browser test (npm registry, pinned by a lock file).
+bash "$(dirname "${BASH_SOURCE[0]}")/install-js.sh"

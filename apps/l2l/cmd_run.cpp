@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "l2l/core/error.hpp"
+#include "l2l/evaluation/mpi_job.hpp"
 #include "l2l/experiment/experiment.hpp"
 #include "l2l/experiment/interrupt.hpp"
 #include "l2l/experiment/progress.hpp"
@@ -68,6 +70,16 @@ RunOptions options_of(const RunArgs& a) {
   o.overwrite = a.overwrite;
   o.threads = a.threads;
   o.evaluator = a.evaluator;
+  // Started on several MPI ranks, the run uses them: the configured evaluator becomes each rank's
+  // local evaluator (any other choice would have every rank run the whole experiment).
+  if (mpi::job_size() > 1) {
+    if (a.evaluator.empty()) o.evaluator = "mpi";
+    if (o.evaluator != "mpi")
+      throw UsageError(fmt::format(
+          "this l2l is one of {} MPI ranks, but --evaluator is '{}': use --evaluator mpi (it "
+          "runs the configured evaluator on every rank), or start l2l without mpirun/srun",
+          mpi::job_size(), o.evaluator));
+  }
   o.progress = !a.quiet;
   return o;
 }
@@ -84,6 +96,10 @@ const RegisterCommand run_cmd(10, [](CLI::App& app) {
   add_common(sub, *a);
   return [a]() {
     install_interrupt_handlers();
+    // Under mpirun/srun every rank runs this command; ranks other than 0 only evaluate for rank 0
+    // and never touch the store.
+    mpi::Session mpi;
+    if (mpi.serves()) return mpi.serve();
     Experiment exp(load_config_file(a->file, a->sets), options_of(*a));
     return report(exp.run());
   };
@@ -98,6 +114,8 @@ const RegisterCommand resume_cmd(20, [](CLI::App& app) {
   add_common(sub, *a);
   return [a]() {
     install_interrupt_handlers();
+    mpi::Session mpi;
+    if (mpi.serves()) return mpi.serve();
     return report(Experiment::resume(a->file, a->sets, options_of(*a)));
   };
 });

@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "l2l/core/error.hpp"
 #include "l2l/experiment/progress.hpp"
+#include "l2l/report/follow.hpp"
 #include "l2l/storage/run_summary.hpp"
 
 namespace l2l::cli {
@@ -62,9 +63,10 @@ void print_text(const nlohmann::json& s) {
 const RegisterCommand show_cmd(30, [](CLI::App& app) {
   struct Args {
     std::string store;
-    bool json = false;
+    bool json = false, follow = false;
     std::int64_t run = 0;
     std::string inner;
+    double interval = 2.0, wait = 0.0;
   };
   auto a = std::make_shared<Args>();
   auto* sub =
@@ -75,7 +77,21 @@ const RegisterCommand show_cmd(30, [](CLI::App& app) {
   sub->add_option("--inner", a->inner,
                   "nested runs: only the inner runs of outer individual GENERATION:INDEX")
       ->type_name("G:I");
+  sub->add_flag("-f,--follow", a->follow,
+                "print the progress of a running experiment until it stops (exit code: 0 "
+                "finished, 1 failed or killed, 130 interrupted)")
+      ->excludes("--json");
+  sub->add_option("--interval", a->interval, "--follow: seconds between looks at the store")
+      ->check(CLI::Range(0.01, 3600.0));
+  sub->add_option("--wait", a->wait,
+                  "--follow: seconds to wait for the store to appear (e.g. started before l2l run)")
+      ->check(CLI::Range(0.0, 86400.0));
   return [a]() {
+    if (a->follow) {
+      const auto r = report::follow_run(a->store, {a->interval, a->run, a->wait}, std::cout);
+      if (r.status == "finished") return kExitOk;
+      return r.status == "interrupted" ? kExitInterrupted : kExitFailure;
+    }
     auto store = RunStore::open_reader(a->store);
     std::int64_t id = a->run;
     if (id == 0) {

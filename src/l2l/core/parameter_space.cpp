@@ -51,6 +51,7 @@ ParameterSpace& ParameterSpace::add_array(std::string name, std::size_t size, do
   hi_.insert(hi_.end(), size, hi);
   integer_.insert(integer_.end(), size, integer ? 1 : 0);
   log_.insert(log_.end(), size, log_scale ? 1 : 0);
+  any_integer_ = any_integer_ || integer;
   return *this;
 }
 
@@ -115,6 +116,14 @@ std::span<const double> ParameterSpace::view(std::span<const double> x,
 }
 
 void ParameterSpace::repair(std::span<double> x, BoundPolicy policy) const {
+  if (policy == BoundPolicy::clip && !any_integer_) {
+    // The common case, kept branch-light: it runs for every candidate of every generation.
+    for (std::size_t i = 0; i < dim_; ++i) {
+      const double v = x[i];
+      x[i] = std::isfinite(v) ? std::clamp(v, lo_[i], hi_[i]) : 0.5 * (lo_[i] + hi_[i]);
+    }
+    return;
+  }
   for (std::size_t i = 0; i < dim_; ++i) {
     const double lo = lo_[i], hi = hi_[i];
     double v = x[i];

@@ -83,6 +83,7 @@ class ParameterSpace {
   std::vector<double> lo_, hi_;
   std::vector<char> integer_, log_;
   std::size_t dim_ = 0;
+  bool any_integer_ = false;
 };
 
 }  // namespace l2l

@@ -67,4 +67,20 @@ std::unique_ptr<Evaluator> make_evaluator(Options& options, const EvaluatorConte
   return evaluator_registry().from_options(options, "evaluator").create(options, ctx);
 }
 
+void override_evaluator_type(YAML::Node section, const std::string& type) {
+  const YAML::Node& cs = section;
+  const std::string old =
+      cs.IsMap() && cs["type"].IsDefined() && cs["type"].IsScalar() ? cs["type"].Scalar() : "";
+  if (old == type) return;
+  YAML::Node replacement(YAML::NodeType::Map);
+  replacement["type"] = type;
+  if (type == "mpi" && !old.empty()) replacement["local"] = YAML::Clone(section);
+  // Replace the contents in place: the node is a reference into the configuration tree.
+  std::vector<std::string> keys;
+  for (auto it = cs.begin(); it != cs.end(); ++it) keys.push_back(it->first.Scalar());
+  for (const auto& k : keys) section.remove(k);
+  for (auto it = replacement.begin(); it != replacement.end(); ++it)
+    section[it->first.Scalar()] = it->second;
+}
+
 }  // namespace l2l

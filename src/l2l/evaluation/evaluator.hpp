@@ -18,7 +18,8 @@ struct EvaluatorContext {
   std::string experiment_yaml;  // the resolved configuration, so workers can rebuild the optimizee
   std::string config_file;
   std::uint64_t seed = 0;
-  int threads = 0;  // --threads from the command line; 0 means "use the configuration"
+  int threads = 0;      // --threads from the command line; 0 means "use the configuration"
+  bool nested = false;  // an evaluator inside another one (each MPI rank's local evaluator)
 };
 
 class Evaluator {
@@ -42,6 +43,12 @@ using EvaluatorRegistry = Registry<EvaluatorFactory>;
 EvaluatorRegistry& evaluator_registry();
 
 std::unique_ptr<Evaluator> make_evaluator(Options& options, const EvaluatorContext& ctx);
+
+// Applies `--evaluator TYPE` to the configuration's evaluator section. Options written for another
+// evaluator type do not apply to the new one and are dropped, except that `--evaluator mpi` keeps
+// the configured evaluator as the ranks' local evaluator (so `mpirun l2l run exp.yaml --evaluator
+// mpi` runs exp.yaml's processes evaluator, timeouts and all, on every rank).
+void override_evaluator_type(YAML::Node section, const std::string& type);
 
 template <class T>
 struct RegisterEvaluator {

@@ -121,7 +121,7 @@ Experiment::Experiment(LoadedConfig config, const RunOptions& options)
   }
   YAML::Node ev = config_.root["evaluator"];
   if (!options_.evaluator.empty()) {
-    ev["type"] = options_.evaluator;
+    override_evaluator_type(ev, options_.evaluator);
   } else if (ev.IsMap() && !std::as_const(ev)["type"].IsDefined()) {
     ev["type"] = "threads";
   }

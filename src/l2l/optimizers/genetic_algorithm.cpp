@@ -1,6 +1,7 @@
 #include "l2l/optimizers/genetic_algorithm.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "l2l/core/state.hpp"
@@ -60,21 +61,27 @@ void GeneticAlgorithm::mutate(std::vector<double>& x) {
 
 std::vector<Candidate> GeneticAlgorithm::ask() {
   const auto n = static_cast<std::size_t>(cfg_.population);
-  offspring_.clear();
+  // offspring_ keeps its vectors between generations (copy-assignment reuses their storage).
+  offspring_.resize(n);
   duplicates_ = 0;
+  std::size_t elites = 0;
   if (population_.empty()) {
-    offspring_.resize(n);
-    for (auto& ind : offspring_) ind.x = space_.sample_uniform(rng_);
+    for (auto& ind : offspring_) {
+      ind.x = space_.sample_uniform(rng_);
+      ind.valid = false;
+    }
   } else {
     // Elites first, then tournament winners.
-    std::vector<std::size_t> order(population_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return population_[a].fitness > population_[b].fitness;
-    });
-    const auto elites = static_cast<std::size_t>(cfg_.elitism);
-    for (std::size_t i = 0; i < elites; ++i) offspring_.push_back(population_[order[i]]);
-    while (offspring_.size() < n) offspring_.push_back(population_[tournament(population_)]);
+    elites = static_cast<std::size_t>(cfg_.elitism);
+    if (elites > 0) {
+      order_.resize(population_.size());
+      std::iota(order_.begin(), order_.end(), 0);
+      std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
+        return population_[a].fitness > population_[b].fitness;
+      });
+      for (std::size_t i = 0; i < elites; ++i) offspring_[i] = population_[order_[i]];
+    }
+    for (std::size_t i = elites; i < n; ++i) offspring_[i] = population_[tournament(population_)];
 
     for (std::size_t i = elites; i + 1 < n; i += 2) {
       if (!rng_.bernoulli(cfg_.crossover_probability)) continue;
@@ -97,25 +104,10 @@ std::vector<Candidate> GeneticAlgorithm::ask() {
   // Bounds are applied here (not only by the driver) so that duplicate detection compares the
   // values that will be evaluated.
   for (std::size_t i = 0; i < n; ++i) space_.repair(offspring_[i].x, policy_);
-  // Re-mutate duplicates so the population keeps its diversity; a bounded number of tries keeps
-  // tiny integer spaces from looping forever.
-  for (std::size_t i = 1; i < n; ++i) {
-    for (int tries = 0; tries < 10; ++tries) {
-      bool dup = false;
-      for (std::size_t j = 0; j < i && !dup; ++j) dup = offspring_[j].x == offspring_[i].x;
-      if (!dup) break;
-      ++duplicates_;
-      if (cfg_.gene_mutation_probability > 0 && cfg_.mutation_sigma > 0) {
-        // Guarantee a change: mutate until at least one gene moved.
-        const auto before = offspring_[i].x;
-        for (int k = 0; k < 100 && offspring_[i].x == before; ++k) mutate(offspring_[i].x);
-      }
-      space_.repair(offspring_[i].x, policy_);
-      offspring_[i].valid = false;
-    }
-  }
+  remutate_duplicates();
   pending_.clear();
   std::vector<Candidate> batch;
+  batch.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (offspring_[i].valid && !cfg_.reevaluate) continue;
     pending_.push_back(i);
@@ -130,6 +122,42 @@ std::vector<Candidate> GeneticAlgorithm::ask() {
   return batch;
 }
 
+void GeneticAlgorithm::remutate_duplicates() {
+  // L2L mutates an offspring again while it equals an earlier one, so the population keeps its
+  // diversity. Hashing the genomes makes this O(n) rather than O(n^2); a bounded number of tries
+  // keeps tiny integer spaces from looping forever.
+  auto hash = [](const std::vector<double>& x) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (double v : x) {
+      std::uint64_t b;
+      std::memcpy(&b, &v, sizeof b);
+      h = mix_seed(h, b);
+    }
+    return h;
+  };
+  seen_.clear();
+  for (std::size_t i = 0; i < offspring_.size(); ++i) {
+    for (int tries = 0;; ++tries) {
+      const auto h = hash(offspring_[i].x);
+      bool dup = false;
+      for (auto [it, end] = seen_.equal_range(h); it != end && !dup; ++it)
+        dup = offspring_[it->second].x == offspring_[i].x;
+      if (!dup || tries == 10) {
+        seen_.emplace(h, i);
+        break;
+      }
+      ++duplicates_;
+      if (cfg_.gene_mutation_probability > 0 && cfg_.mutation_sigma > 0) {
+        // Guarantee a change: mutate until at least one gene moved.
+        const auto before = offspring_[i].x;
+        for (int k = 0; k < 100 && offspring_[i].x == before; ++k) mutate(offspring_[i].x);
+      }
+      space_.repair(offspring_[i].x, policy_);
+      offspring_[i].valid = false;
+    }
+  }
+}
+
 void GeneticAlgorithm::tell(std::span<const Candidate> batch, std::span<const Evaluation> evals) {
   for (std::size_t k = 0; k < batch.size(); ++k) {
     auto& ind = offspring_[pending_[k]];
@@ -137,8 +165,7 @@ void GeneticAlgorithm::tell(std::span<const Candidate> batch, std::span<const Ev
     ind.fitness = weights_.weighted(evals[k]);
     ind.valid = true;
   }
-  population_ = std::move(offspring_);
-  offspring_.clear();
+  std::swap(population_, offspring_);  // both keep their storage for the next generation
   pending_.clear();
 }
 

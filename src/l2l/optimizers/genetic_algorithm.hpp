@@ -10,6 +10,8 @@
 //   5. offspring identical to an earlier one are mutated again (L2L's duplicate re-mutation);
 //   6. only changed individuals are evaluated (unless reevaluate: true, for noisy objectives).
 // Failure policy: a failed individual has fitness -inf, so it ranks last in every tournament.
+#include <unordered_map>
+
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 
@@ -46,6 +48,7 @@ class GeneticAlgorithm final : public Optimizer {
   };
   std::size_t tournament(const std::vector<Individual>& pop);
   void mutate(std::vector<double>& x);
+  void remutate_duplicates();
 
   Config cfg_;
   ParameterSpace space_;
@@ -56,6 +59,8 @@ class GeneticAlgorithm final : public Optimizer {
   std::vector<Individual> offspring_;   // proposed by the last ask()
   std::vector<std::size_t> pending_;    // offspring indices sent for evaluation
   std::int64_t duplicates_ = 0;
+  std::vector<std::size_t> order_;                            // scratch: elitism ranking
+  std::unordered_multimap<std::uint64_t, std::size_t> seen_;  // scratch: duplicate detection
 };
 
 }  // namespace l2l

@@ -53,25 +53,31 @@ std::vector<std::string> export_store(RunStore& store, const std::string& dir, E
     std::ofstream out(path);
     if (!out) throw UsageError(fmt::format("cannot write '{}'", path));
     const int ncol = st.columns();
+    // Blob columns (by the schema's declared type, so the header does not depend on whether the
+    // first row's value happens to be NULL) are exported as their size: <column>_bytes.
     std::vector<std::string> names;
-    for (int c = 0; c < ncol; ++c) names.push_back(st.column_name(c));
-    bool header_done = false;
-    auto rows = nlohmann::json::array();
+    std::vector<bool> is_blob;
+    for (int c = 0; c < ncol; ++c) {
+      is_blob.push_back(st.column_decltype(c) == "BLOB");
+      names.push_back(st.column_name(c) + (is_blob.back() ? "_bytes" : ""));
+    }
+    if (format == ExportFormat::csv) {
+      for (int c = 0; c < ncol; ++c)
+        out << (c ? "," : "") << csv_field(names[static_cast<std::size_t>(c)]);
+      out << "\n";
+    }
+    // JSON is written row by row (an array of objects), so a large table never sits in memory.
+    if (format == ExportFormat::json) out << "[";
+    bool first_row = true;
     while (st.step()) {
-      if (!header_done && format == ExportFormat::csv) {
-        for (int c = 0; c < ncol; ++c) {
-          std::string n = names[static_cast<std::size_t>(c)];
-          if (st.column_type(c) == SQLITE_BLOB) n += "_bytes";
-          out << (c ? "," : "") << csv_field(n);
-        }
-        out << "\n";
-        header_done = true;
-      }
       nlohmann::json row = nlohmann::json::object();
       for (int c = 0; c < ncol; ++c) {
         const auto& name = names[static_cast<std::size_t>(c)];
         std::string cell;
-        switch (st.column_type(c)) {
+        const int type = is_blob[static_cast<std::size_t>(c)] && st.column_type(c) != SQLITE_NULL
+                             ? SQLITE_BLOB
+                             : st.column_type(c);
+        switch (type) {
           case SQLITE_INTEGER:
             cell = std::to_string(st.get_int(c));
             row[name] = st.get_int(c);
@@ -82,7 +88,7 @@ std::vector<std::string> export_store(RunStore& store, const std::string& dir, E
             break;
           case SQLITE_BLOB:
             cell = std::to_string(st.get_text(c).size());
-            row[name + "_bytes"] = st.get_text(c).size();
+            row[name] = st.get_text(c).size();
             break;
           case SQLITE_NULL:
             row[name] = nullptr;
@@ -100,17 +106,18 @@ std::vector<std::string> export_store(RunStore& store, const std::string& dir, E
         }
         if (format == ExportFormat::csv) out << (c ? "," : "") << csv_field(cell);
       }
-      if (format == ExportFormat::csv)
+      if (format == ExportFormat::csv) {
         out << "\n";
-      else
-        rows.push_back(std::move(row));
+      } else {
+        // Error messages may hold any bytes; invalid UTF-8 becomes U+FFFD rather than failing.
+        out << (first_row ? "\n" : ",\n")
+            << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      first_row = false;
     }
-    if (format == ExportFormat::csv && !header_done) {
-      for (int c = 0; c < ncol; ++c)
-        out << (c ? "," : "") << csv_field(names[static_cast<std::size_t>(c)]);
-      out << "\n";
-    }
-    if (format == ExportFormat::json) out << rows.dump(1) << "\n";
+    if (format == ExportFormat::json) out << (first_row ? "]\n" : "\n]\n");
+    out.flush();
+    if (!out) throw UsageError(fmt::format("cannot write '{}'", path));
     files.push_back(path);
   }
   return files;

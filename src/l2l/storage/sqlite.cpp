@@ -80,6 +80,16 @@ Statement& Statement::bind_blob(int i, std::string_view v) {
     fail(db_->handle(), "bind");
   return *this;
 }
+Statement& Statement::bind_text_ref(int i, std::string_view v) {
+  if (sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC) != SQLITE_OK)
+    fail(db_->handle(), "bind");
+  return *this;
+}
+Statement& Statement::bind_blob_ref(int i, std::string_view v) {
+  if (sqlite3_bind_blob64(st_, i, v.data(), v.size(), SQLITE_STATIC) != SQLITE_OK)
+    fail(db_->handle(), "bind");
+  return *this;
+}
 Statement& Statement::bind_null(int i) {
   if (sqlite3_bind_null(st_, i) != SQLITE_OK) fail(db_->handle(), "bind");
   return *this;
@@ -122,6 +132,10 @@ std::string Statement::column_name(int col) const {
 }
 int Statement::column_type(int col) const {
   return sqlite3_column_type(st_, col);
+}
+std::string Statement::column_decltype(int col) const {
+  const char* t = sqlite3_column_decltype(st_, col);
+  return t ? t : "";
 }
 
 Transaction::Transaction(Database& db) : db_(db) {

@@ -42,7 +42,10 @@ class Statement {
   Statement& bind(int i, std::int64_t v);
   Statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
   Statement& bind(int i, double v);
-  Statement& bind_text(int i, std::string_view v);
+  Statement& bind_text(int i, std::string_view v);  // copies
+  // Without copying, for hot loops: `v` must stay alive until step()/run().
+  Statement& bind_text_ref(int i, std::string_view v);
+  Statement& bind_blob_ref(int i, std::string_view v);
   Statement& bind_blob(int i, std::string_view v);
   Statement& bind_null(int i);
 
@@ -60,6 +63,7 @@ class Statement {
   int columns() const;
   std::string column_name(int col) const;
   int column_type(int col) const;
+  std::string column_decltype(int col) const;  // the schema's type ("BLOB", ...), "" if none
 
  private:
   Database* db_;

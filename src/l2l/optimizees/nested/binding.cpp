@@ -1,9 +1,9 @@
 #include "l2l/optimizees/nested/binding.hpp"
 
 #include <fmt/format.h>
+#include <cctype>
 #include <charconv>
 #include <cmath>
-#include <regex>
 
 #include "l2l/core/error.hpp"
 
@@ -11,17 +11,32 @@ namespace l2l {
 
 namespace {
 
-const std::regex& placeholder_re() {
-  static const std::regex re(R"(\$\{outer\.([A-Za-z_][A-Za-z0-9_]*)\})");
-  return re;
+// One `${outer.NAME}` occurrence in a scalar: [begin, end) and the name.
+struct Match {
+  std::size_t begin, end;
+  std::string name;
+};
+
+// A hand-written scanner rather than <regex>: simpler, and GCC 12's regex trips
+// -Wmaybe-uninitialized in sanitizer builds.
+std::vector<Match> scan(const std::string& s) {
+  static const std::string open = "${outer.";
+  std::vector<Match> out;
+  for (std::size_t pos = s.find(open); pos != std::string::npos; pos = s.find(open, pos + 1)) {
+    std::size_t k = pos + open.size();
+    const std::size_t name_begin = k;
+    while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
+    if (k == name_begin || k >= s.size() || s[k] != '}' ||
+        std::isdigit(static_cast<unsigned char>(s[name_begin])))
+      continue;
+    out.push_back({pos, k + 1, s.substr(name_begin, k - name_begin)});
+  }
+  return out;
 }
 
 void walk(const YAML::Node& n, const std::string& path, std::vector<Placeholder>& out) {
   if (n.IsScalar()) {
-    const auto& s = n.Scalar();
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), placeholder_re());
-         it != std::sregex_iterator(); ++it)
-      out.push_back({path, (*it)[1].str()});
+    for (const auto& m : scan(n.Scalar())) out.push_back({path, m.name});
   } else if (n.IsMap()) {
     for (auto it = n.begin(); it != n.end(); ++it) {
       const auto key = it->first.Scalar();
@@ -54,15 +69,13 @@ YAML::Node substitute(const YAML::Node& root, const std::map<std::string, double
     if (s.find("${outer.") == std::string::npos) return YAML::Clone(root);
     std::string out;
     std::size_t last = 0;
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), placeholder_re());
-         it != std::sregex_iterator(); ++it) {
-      const auto name = (*it)[1].str();
-      auto v = values.find(name);
+    for (const auto& m : scan(s)) {
+      auto v = values.find(m.name);
       if (v == values.end())
-        throw UsageError(fmt::format("unbound placeholder ${{outer.{}}}", name));
-      out += s.substr(last, static_cast<std::size_t>(it->position()) - last);
+        throw UsageError(fmt::format("unbound placeholder ${{outer.{}}}", m.name));
+      out += s.substr(last, m.begin - last);
       out += format_value(v->second, false);
-      last = static_cast<std::size_t>(it->position() + it->length());
+      last = m.end;
     }
     out += s.substr(last);
     return YAML::Node(out);

@@ -1,0 +1,166 @@
+// Runs an experiment file's optimizer on its optimizee with a minimal ask/evaluate/tell loop and
+// prints the learning curve (test accuracy of the optimizer's estimate against wall time and
+// presented images). Used for the EnKF learning curves in bench/enkf.md; `l2l run` is the real
+// driver (run store, resume, reports).
+//
+//   bench_enkf_train EXPERIMENT.yaml [--set section.key=value ...] [--minutes M]
+//                    [--generations N] [--threads T] [--csv curve.csv]
+//
+// Reads experiment.{seed, generations, test_every}, optimizer, optimizee and evaluator.threads.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "l2l/core/options.hpp"
+#include "l2l/core/rng.hpp"
+#include "l2l/evaluation/evaluator.hpp"
+#include "l2l/linalg/blas.hpp"
+#include "l2l/optimizees/optimizee.hpp"
+#include "l2l/optimizers/optimizer.hpp"
+
+using namespace l2l;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+void set_path(YAML::Node root, const std::string& path, const std::string& value) {
+  const auto dot = path.find('.');
+  if (dot == std::string::npos) {
+    root[path] = YAML::Load(value);
+    return;
+  }
+  YAML::Node child = root[path.substr(0, dot)];
+  set_path(child, path.substr(dot + 1), value);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: %s EXPERIMENT.yaml [--set k=v] [--minutes M] [--generations N] "
+                 "[--threads T] [--csv FILE]\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string file = argv[1];
+  YAML::Node root = YAML::LoadFile(file);
+  double minutes = 1e9;
+  long generations_override = -1;
+  int threads = 0;
+  std::string csv;
+  auto source = std::make_shared<ConfigSource>();
+  source->file = file;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--set") {
+      const auto eq = v.find('=');
+      set_path(root, v.substr(0, eq), v.substr(eq + 1));
+      source->overridden.insert(v.substr(0, eq));
+    } else if (k == "--minutes") {
+      minutes = std::stod(v);
+    } else if (k == "--generations") {
+      generations_override = std::stol(v);
+    } else if (k == "--threads") {
+      threads = std::stoi(v);
+    } else if (k == "--csv") {
+      csv = v;
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  Options exp(root["experiment"], "experiment", source);
+  const auto seed = static_cast<std::uint64_t>(exp.get<std::int64_t>("seed", 1, "run seed"));
+  long generations = exp.get<std::int64_t>("generations", 100, "generations");
+  if (generations_override > 0) generations = generations_override;
+  const long test_every = exp.get<std::int64_t>("test_every", 10, "test every N generations");
+  if (threads == 0)
+    threads = root["evaluator"]["threads"] ? root["evaluator"]["threads"].as<int>() : 0;
+
+  OptimizeeContext octx;
+  octx.seed = seed;
+  octx.config_file = file;
+  Options oo(root["optimizee"], "optimizee", source);
+  auto optimizee = make_optimizee(oo, octx);
+  const ParameterSpace space = optimizee->space();
+  OptimizerContext pctx;
+  pctx.seed = seed;
+  pctx.weights = FitnessWeights(optimizee->default_weights());
+  Options po(root["optimizer"], "optimizer", source);
+  auto optimizer = make_optimizer(po, space, pctx);
+  YAML::Node ev_node;
+  ev_node["type"] = "threads";
+  ev_node["threads"] = threads;
+  Options eo(ev_node, "evaluator", source);
+  EvaluatorContext ectx;
+  ectx.seed = seed;
+  auto evaluator = make_evaluator(eo, ectx);
+  const auto batch_images =
+      root["optimizee"]["batch_size"] ? root["optimizee"]["batch_size"].as<long>() : 64;
+
+  std::printf("# %s: %zu parameters, BLAS %s, %d evaluator threads\n", file.c_str(), space.dim(),
+              blas::backend().c_str(), evaluator->parallelism());
+  std::printf("# %s\n", optimizee->describe().dump().c_str());
+  std::printf("%8s %6s %9s %8s %9s %9s %10s %6s\n", "seconds", "gen", "images", "test_acc",
+              "test_loss", "train_med", "spread", "J");
+  std::ofstream out;
+  if (!csv.empty()) {
+    out.open(csv);
+    out << "seconds,generation,images,test_accuracy,test_loss,train_median,param_spread,ensemble\n";
+  }
+  const auto t0 = clk::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(clk::now() - t0).count(); };
+  auto test = [&](long g) {
+    auto est = optimizer->estimate();
+    if (!est) return;
+    Candidate c;
+    c.generation = g;
+    c.index = -1;
+    c.phase = Phase::test;
+    c.seed = stream_seed(seed, g, -1);
+    c.params = *est;
+    space.repair(c.params, pctx.bound_policy);
+    const Evaluation e = evaluate_guarded(*optimizee, c, 1);
+    optimizer->observe_test(e);
+    const auto info = optimizer->generation_info();
+    const double acc = e.metrics.count("accuracy") ? e.metrics.at("accuracy") : NAN;
+    const double loss = e.metrics.count("loss") ? e.metrics.at("loss") : NAN;
+    const double med = info.value("fitness_median", NAN);
+    const double spread = info.value("param_spread", NAN);
+    const long J = info.value("ensemble_size", 0L);
+    std::printf("%8.1f %6ld %9ld %8.4f %9.4f %9.4f %10.3g %6ld\n", elapsed(), g + 1,
+                (g + 1) * batch_images, acc, loss, med, spread, J);
+    std::fflush(stdout);
+    if (out) {
+      out << fmt::format("{:.2f},{},{},{},{},{},{},{}\n", elapsed(), g + 1, (g + 1) * batch_images,
+                         acc, loss, med, spread, J);
+      out.flush();
+    }
+  };
+  for (long g = 0; g < generations; ++g) {
+    auto cs = optimizer->ask();
+    for (std::size_t i = 0; i < cs.size(); ++i) {
+      cs[i].generation = g;
+      cs[i].index = static_cast<std::int64_t>(i);
+      cs[i].seed = stream_seed(seed, g, static_cast<std::int64_t>(i));
+      space.repair(cs[i].params, pctx.bound_policy);
+    }
+    std::vector<Evaluation> evals(cs.size());
+    evaluator->evaluate(*optimizee, cs, evals);
+    optimizer->tell(cs, evals);
+    const bool last = g + 1 == generations || elapsed() > minutes * 60.0;
+    if ((g + 1) % test_every == 0 || last) test(g);
+    if (last) break;
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "error: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,302 @@
+#include "l2l/bench/bbob_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "l2l/core/error.hpp"
+#include "l2l/core/rng.hpp"
+#include "l2l/optimizees/bbob/bbob_functions.hpp"
+#include "l2l/optimizers/optimizer.hpp"
+
+namespace l2l::bench {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::unique_ptr<Optimizer> make_bench_optimizer(const BbobBenchOptions& o,
+                                                const ParameterSpace& space, std::uint64_t seed) {
+  YAML::Node node = o.optimizer_options && o.optimizer_options.IsMap()
+                        ? YAML::Clone(o.optimizer_options)
+                        : YAML::Node(YAML::NodeType::Map);
+  node["type"] = o.optimizer;
+  auto source = std::make_shared<ConfigSource>();
+  source->file = "<bench bbob>";
+  Options opts(node, "optimizer", source);
+  OptimizerContext ctx;
+  ctx.seed = seed;
+  ctx.weights = FitnessWeights({-1.0});
+  ctx.bound_policy = BoundPolicy::clip;
+  return make_optimizer(opts, space, ctx);
+}
+
+BbobRun run_problem(const BbobBenchOptions& o, int function, int dim, int instance) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bbob::Problem problem(function, static_cast<std::size_t>(dim), instance);
+  ParameterSpace space;
+  space.add_array("x", static_cast<std::size_t>(dim), -5.0, 5.0);
+  const auto targets = bbob_targets();
+  const auto budget =
+      static_cast<std::int64_t>(std::llround(o.budget_multiplier * static_cast<double>(dim)));
+
+  BbobRun r;
+  r.function = function;
+  r.dim = dim;
+  r.instance = instance;
+  r.hit.fill(-1);
+  r.best_delta = kInf;
+  const std::uint64_t problem_seed =
+      mix_seed(mix_seed(o.seed, static_cast<std::uint64_t>(function)),
+               static_cast<std::uint64_t>(dim * 100000 + instance));
+  while (r.evaluations < budget && r.hit.back() < 0) {
+    auto opt = make_bench_optimizer(o, space,
+                                    mix_seed(problem_seed, static_cast<std::uint64_t>(r.restarts)));
+    ++r.restarts;
+    while (r.evaluations < budget && r.hit.back() < 0 && !opt->stop_reason()) {
+      auto batch = opt->ask();
+      if (batch.empty()) break;
+      std::vector<Evaluation> evals(batch.size());
+      for (std::size_t k = 0; k < batch.size(); ++k) {
+        space.repair(batch[k].params, BoundPolicy::clip);
+        const double f = problem.evaluate(batch[k].params);
+        ++r.evaluations;
+        const double delta = f - problem.fopt();
+        if (delta < r.best_delta) {
+          r.best_delta = delta;
+          for (std::size_t t = 0; t < kBbobTargets; ++t)
+            if (r.hit[t] < 0 && delta <= targets[t]) r.hit[t] = r.evaluations;
+        }
+        evals[k].fitness = {f};
+      }
+      opt->tell(batch, evals);
+    }
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+std::string format_ert(double ert_over_dim) {
+  if (!std::isfinite(ert_over_dim)) return "inf";
+  if (ert_over_dim >= 1e5) return fmt::format("{:.1e}", ert_over_dim);
+  if (ert_over_dim >= 100) return fmt::format("{:.0f}", ert_over_dim);
+  return fmt::format("{:.1f}", ert_over_dim);
+}
+
+}  // namespace
+
+std::array<double, kBbobTargets> bbob_targets() {
+  std::array<double, kBbobTargets> t{};
+  for (std::size_t i = 0; i < kBbobTargets; ++i)
+    t[i] = std::pow(10.0, 1.0 - static_cast<double>(i));
+  return t;
+}
+
+std::vector<int> parse_int_list(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string item;
+  auto number = [&](const std::string& s) {
+    std::size_t used = 0;
+    int v = 0;
+    try {
+      v = std::stoi(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != s.size())
+      throw UsageError(fmt::format("'{}' in '{}' is not an integer", s, text));
+    return v;
+  };
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    const auto dash = item.find('-', 1);
+    if (dash == std::string::npos) {
+      out.push_back(number(item));
+    } else {
+      const int a = number(item.substr(0, dash));
+      const int b = number(item.substr(dash + 1));
+      if (b < a) throw UsageError(fmt::format("range '{}' runs backwards", item));
+      for (int v = a; v <= b; ++v) out.push_back(v);
+    }
+  }
+  if (out.empty()) throw UsageError(fmt::format("empty list '{}'", text));
+  return out;
+}
+
+std::vector<BbobRun> run_bbob_problems(const BbobBenchOptions& options) {
+  BbobBenchOptions o = options;
+  if (o.functions.empty())
+    for (int f = 1; f <= bbob::kFunctions; ++f) o.functions.push_back(f);
+  if (o.instances.empty())
+    for (int i = 1; i <= 15; ++i) o.instances.push_back(i);
+  for (int f : o.functions)
+    if (f < 1 || f > bbob::kFunctions) throw UsageError(fmt::format("no BBOB function f{}", f));
+  for (int d : o.dims)
+    if (d < 2) throw UsageError(fmt::format("BBOB dimensions must be >= 2, got {}", d));
+  for (int i : o.instances)
+    if (i < 1) throw UsageError(fmt::format("BBOB instances start at 1, got {}", i));
+  if (!(o.budget_multiplier > 0)) throw UsageError("budget multiplier must be positive");
+
+  // Configuration errors surface here, once, rather than inside the worker threads.
+  {
+    ParameterSpace probe;
+    probe.add_array("x", 2, -5.0, 5.0);
+    (void)make_bench_optimizer(o, probe, o.seed);
+  }
+
+  struct Job {
+    int f, d, i;
+  };
+  std::vector<Job> jobs;
+  for (int d : o.dims)
+    for (int f : o.functions)
+      for (int i : o.instances) jobs.push_back({f, d, i});
+  // Largest problems first, so that the parallel loop ends evenly.
+  std::vector<std::size_t> order(jobs.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return jobs[a].d > jobs[b].d; });
+
+  std::vector<BbobRun> runs(jobs.size());
+  std::mutex log_mutex;
+  std::size_t done = 0;
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, order.size(), [&](std::size_t k) {
+      const auto& j = jobs[order[k]];
+      runs[order[k]] = run_problem(o, j.f, j.d, j.i);
+      if (o.progress) {
+        const auto& r = runs[order[k]];
+        std::lock_guard<std::mutex> lock(log_mutex);
+        ++done;
+        std::cerr << fmt::format(
+            "[{}/{}] f{} D={} i{}: {} evaluations, best delta f {:.3g}, {:.1f} s\n", done,
+            jobs.size(), r.function, r.dim, r.instance, r.evaluations, r.best_delta, r.seconds);
+      }
+    });
+  });
+  return runs;
+}
+
+std::vector<BbobErt> bbob_ert(const std::vector<BbobRun>& runs) {
+  std::map<std::pair<int, int>, std::vector<const BbobRun*>> groups;  // (dim, function)
+  for (const auto& r : runs) groups[{r.dim, r.function}].push_back(&r);
+  const auto targets = bbob_targets();
+  std::vector<BbobErt> out;
+  for (const auto& [key, rs] : groups) {
+    for (std::size_t t = 0; t < kBbobTargets; ++t) {
+      BbobErt e;
+      e.dim = key.first;
+      e.function = key.second;
+      e.target = targets[t];
+      double spent = 0.0;
+      for (const auto* r : rs) {
+        ++e.runs;
+        if (r->hit[t] >= 0) {
+          ++e.successes;
+          spent += static_cast<double>(r->hit[t]);
+        } else {
+          spent += static_cast<double>(r->evaluations);
+        }
+      }
+      e.ert = e.successes > 0 ? spent / e.successes : kInf;
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+int run_bbob_bench(const BbobBenchOptions& options, std::ostream& out) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto runs = run_bbob_problems(options);
+  const auto erts = bbob_ert(runs);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto targets = bbob_targets();
+
+  if (!options.csv.empty()) {
+    std::ofstream f(options.csv);
+    if (!f) throw UsageError(fmt::format("cannot write {}", options.csv));
+    f << "function,dim,target,runs,successes,ert\n";
+    for (const auto& e : erts)
+      f << fmt::format("{},{},{:g},{},{},{}\n", e.function, e.dim, e.target, e.runs, e.successes,
+                       std::isfinite(e.ert) ? fmt::format("{:.1f}", e.ert) : std::string("inf"));
+  }
+  if (!options.runs_csv.empty()) {
+    std::ofstream f(options.runs_csv);
+    if (!f) throw UsageError(fmt::format("cannot write {}", options.runs_csv));
+    f << "function,dim,instance,target,evaluations_to_target,evaluations,restarts,best_delta_f\n";
+    for (const auto& r : runs)
+      for (std::size_t t = 0; t < kBbobTargets; ++t)
+        f << fmt::format("{},{},{},{:g},{},{},{},{:.6g}\n", r.function, r.dim, r.instance,
+                         targets[t], r.hit[t] >= 0 ? std::to_string(r.hit[t]) : std::string(),
+                         r.evaluations, r.restarts, r.best_delta);
+  }
+
+  // Summary: ERT / D per function at five targets, and the success count at 1e-8.
+  std::string opt_desc = options.optimizer;
+  if (options.optimizer_options && options.optimizer_options.IsMap() &&
+      options.optimizer_options.size() > 0) {
+    YAML::Emitter em;
+    em << YAML::Flow << options.optimizer_options;
+    opt_desc += std::string(" ") + em.c_str();
+  }
+  out << fmt::format(
+      "BBOB noiseless, optimizer {}, budget {:g} * D evaluations per problem, "
+      "seed {}\n",
+      opt_desc, options.budget_multiplier, options.seed);
+  const std::array<std::size_t, 5> shown = {0, 2, 4, 6, 9};
+  std::map<int, std::vector<const BbobErt*>> by_dim;
+  for (const auto& e : erts) by_dim[e.dim].push_back(&e);
+  for (const auto& [dim, es] : by_dim) {
+    out << fmt::format("\nD = {}: ERT / D to reach f_opt + target (inf: never reached)\n", dim);
+    out << fmt::format("{:>4} {:<32}", "f", "function");
+    for (auto t : shown) out << fmt::format("{:>9}", fmt::format("{:g}", targets[t]));
+    out << fmt::format("{:>8}\n", "ok@1e-8");
+    std::size_t reached = 0, triples = 0, pairs_all = 0, pairs_any = 0, pairs = 0;
+    std::map<int, std::vector<const BbobErt*>> by_f;
+    for (const auto* e : es) by_f[e->function].push_back(e);
+    for (const auto& [f, fe] : by_f) {
+      out << fmt::format("{:>4} {:<32}", f, bbob::function_name(f));
+      for (auto t : shown) out << fmt::format("{:>9}", format_ert(fe[t]->ert / dim));
+      out << fmt::format("{:>8}\n", fmt::format("{}/{}", fe[kBbobTargets - 1]->successes,
+                                                fe[kBbobTargets - 1]->runs));
+      for (const auto* e : fe) {
+        reached += static_cast<std::size_t>(e->successes);
+        triples += static_cast<std::size_t>(e->runs);
+        ++pairs;
+        if (e->successes == e->runs) ++pairs_all;
+        if (e->successes > 0) ++pairs_any;
+      }
+    }
+    out << fmt::format(
+        "targets reached: {:.1f}% of (function, instance, target) triples; (function, target) "
+        "pairs reached in every instance {}/{}, in at least one {}/{}\n",
+        100.0 * static_cast<double>(reached) /
+            static_cast<double>(std::max<std::size_t>(1, triples)),
+        pairs_all, pairs, pairs_any, pairs);
+  }
+  std::int64_t evals = 0;
+  for (const auto& r : runs) evals += r.evaluations;
+  out << fmt::format("\n{} problems, {} evaluations, {:.1f} s wall time\n", runs.size(), evals,
+                     wall);
+  return 0;
+}
+
+}  // namespace l2l::bench

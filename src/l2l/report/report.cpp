@@ -1,0 +1,510 @@
+#include "l2l/report/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "l2l/core/error.hpp"
+#include "l2l/experiment/progress.hpp"
+#include "l2l/report/html.hpp"
+
+namespace l2l::report {
+
+namespace {
+
+using nlohmann::json;
+
+std::string esc(std::string_view s) {
+  return html_escape(s);
+}
+
+std::string str(const json& j, const char* key, const std::string& dflt = "") {
+  if (!j.is_object() || !j.contains(key)) return dflt;
+  const auto& v = j[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return dflt;
+  return v.dump();
+}
+
+std::string utc_time(double unix_seconds) {
+  if (!std::isfinite(unix_seconds) || unix_seconds <= 0) return "-";
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::string format_value(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string bytes_text(double b) {
+  if (b < 1024) return fmt::format("{:.0f} B", b);
+  if (b < 1024 * 1024) return fmt::format("{:.1f} KiB", b / 1024);
+  if (b < 1024.0 * 1024 * 1024) return fmt::format("{:.1f} MiB", b / (1024 * 1024));
+  return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
+}
+
+// Arrays of many row objects become {"l2l_columns": {key: [values...]}}: the page's script turns
+// them back into rows. Repeating every key in every row would double a report's size.
+void compact(json& j) {
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) compact(v);
+    return;
+  }
+  if (!j.is_array()) return;
+  if (j.size() < 64 ||
+      !std::all_of(j.begin(), j.end(), [](const json& r) { return r.is_object(); })) {
+    for (auto& v : j) compact(v);
+    return;
+  }
+  std::vector<std::string> keys;
+  for (const auto& r : j)
+    for (const auto& [k, v] : r.items())
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  json cols = json::object();
+  for (const auto& k : keys) {
+    json col = json::array();
+    for (const auto& r : j) {
+      auto it = r.find(k);
+      col.push_back(it == r.end() ? json(nullptr) : *it);
+    }
+    cols[k] = std::move(col);
+  }
+  j = json{{"l2l_columns", std::move(cols)}};
+}
+
+std::string format_fitness(const json& f) {
+  if (!f.is_array()) return format_value(f);
+  std::string s;
+  for (const auto& v : f) s += (s.empty() ? "" : ", ") + format_value(v);
+  return f.size() == 1 ? s : "[" + s + "]";
+}
+
+class Page {
+ public:
+  void raw(std::string_view s) { out_ += s; }
+  void text(std::string_view s) { out_ += esc(s); }
+  void section_start(const std::string& id, const std::string& title) {
+    nav_.emplace_back(id, title);
+    out_ += fmt::format("<section id=\"{}\"><h2>{}</h2>\n", id, esc(title));
+  }
+  void section_end() { out_ += "</section>\n"; }
+  void note(std::string_view s) { out_ += fmt::format("<p class=\"note\">{}</p>\n", esc(s)); }
+  void chart(const std::string& kind, int index = 0, const std::string& cls = "") {
+    out_ += fmt::format("<div class=\"chart{}\" data-kind=\"{}\" data-index=\"{}\"></div>\n",
+                        cls.empty() ? "" : " " + cls, kind, index);
+  }
+  void table(const std::vector<std::string>& head,
+             const std::vector<std::vector<std::string>>& rows, const std::string& cls = "") {
+    out_ += fmt::format("<table{}><thead><tr>", cls.empty() ? "" : " class=\"" + cls + "\"");
+    for (const auto& h : head) out_ += "<th>" + esc(h) + "</th>";
+    out_ += "</tr></thead><tbody>\n";
+    for (const auto& r : rows) {
+      out_ += "<tr>";
+      for (const auto& c : r) out_ += "<td>" + esc(c) + "</td>";
+      out_ += "</tr>\n";
+    }
+    out_ += "</tbody></table>\n";
+  }
+  // Two-column key/value table.
+  void facts(const std::vector<std::pair<std::string, std::string>>& kv) {
+    out_ += "<table class=\"facts\"><tbody>\n";
+    for (const auto& [k, v] : kv)
+      out_ += "<tr><th>" + esc(k) + "</th><td>" + esc(v) + "</td></tr>\n";
+    out_ += "</tbody></table>\n";
+  }
+  std::string nav() const {
+    std::string s = "<nav>";
+    for (const auto& [id, title] : nav_) s += fmt::format("<a href=\"#{}\">{}</a>", id, esc(title));
+    return s + "</nav>\n";
+  }
+  std::string& body() { return out_; }
+
+ private:
+  std::string out_;
+  std::vector<std::pair<std::string, std::string>> nav_;
+};
+
+void fitness_sections(Page& p, const json& d) {
+  const auto& g = d["generations"];
+  p.section_start("fitness", "Fitness");
+  if (g["rows"].empty()) {
+    p.note("No generation has been stored yet.");
+    p.section_end();
+    return;
+  }
+  p.note(
+      fmt::format("{} per generation: the best and the median of the successful evaluations, the "
+                  "interquartile range (band) and the best so far{}.{}",
+                  str(g, "label"), g.value("lower_is_better", false) ? " (lower is better)" : "",
+                  g.value("shown", 0) < g.value("total", 0)
+                      ? fmt::format(" {} of {} generations shown, evenly spaced.",
+                                    g.value("shown", 0), g.value("total", 0))
+                      : std::string()));
+  p.chart("fitness");
+  p.section_end();
+
+  p.section_start("throughput", "Evaluations per second");
+  p.note("Evaluations of each generation divided by its wall time (optimizer and store included).");
+  p.chart("throughput");
+  p.section_end();
+
+  const auto& f = d["failures"];
+  p.section_start("failures", "Failures");
+  if (f.value("total", 0) == 0) {
+    p.note("No evaluation failed.");
+  } else {
+    p.note(fmt::format(
+        "{} failed evaluations{}. The eight most frequent reasons are drawn "
+        "separately.",
+        f.value("total", 0),
+        f.value("bucket", 1) > 1
+            ? fmt::format(", counted in buckets of {} generations", f.value("bucket", 1))
+            : std::string()));
+    p.chart("failures");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : f["reasons"])
+      rows.push_back({str(r, "reason"), format_value(r["count"]),
+                      format_value(r["first_generation"]), str(r, "example")});
+    p.table({"reason (numbers as #)", "count", "first generation", "first occurrence"}, rows);
+  }
+  p.section_end();
+}
+
+void parameter_section(Page& p, const json& d) {
+  const auto& ps = d["parameters"];
+  p.section_start("parameters", "Parameters");
+  const auto mode = str(ps, "mode");
+  if (mode == "each") {
+    p.note(fmt::format(
+        "Each parameter over the generations: the sampled population (points, coloured by "
+        "fitness; {} individuals from {} generations) and the best individual of each generation "
+        "(line).",
+        format_value(ps["population_points"]), format_value(ps["sampled_generations"])));
+    p.chart("parameters");
+  } else if (mode == "pca") {
+    p.note(fmt::format(
+        "The {} parameters projected on the first two principal components of the {} (in "
+        "normalized coordinates: 0 at the lower and 1 at the upper bound). Points: {} sampled "
+        "individuals, coloured by generation; line: the best individual of each generation.",
+        format_value(ps["dimension"]), str(ps, "pca_of"), format_value(ps["population_points"])));
+    p.chart("parameters");
+  } else {
+    p.note(ps.contains("why") ? str(ps, "why") : "The run has no parameters to show yet.");
+  }
+  p.section_end();
+
+  const auto& t = d["tests"];
+  if (!t["rows"].empty()) {
+    p.section_start("tests", "Test metrics");
+    p.note(
+        "Metrics of the optimizer's estimate (e.g. the ensemble mean) on held-out data, "
+        "stored as test_* in generations.info (experiment.test_every).");
+    p.chart("tests");
+    p.section_end();
+  }
+  const auto& oi = d["optimizer_info"];
+  if (!oi["rows"].empty()) {
+    p.section_start("optimizer", "Optimizer state");
+    p.note("Numeric values the optimizer reports each generation (generations.info).");
+    p.chart("optimizer");
+    p.section_end();
+  }
+}
+
+void enkf_section(Page& p, const json& d) {
+  const auto& e = d["enkf"];
+  if (e.is_null()) return;
+  p.section_start("enkf", "Ensemble Kalman filter");
+  if (!e["spectrum"].empty()) {
+    p.note(
+        "Eigenvalue spectrum of the ensemble covariance (parameters; and of the model "
+        "outputs, where stored) at the generations with enkf_stats artifacts: a collapsing "
+        "ensemble shows as a spectrum falling to zero.");
+    p.chart("enkf-spectrum");
+  } else {
+    p.note("No eigenvalue spectra stored (enkf_stats artifacts; experiment.artifact_every).");
+  }
+  if (!e["histograms"].empty()) {
+    p.note("Weight histograms per layer over generations, of the " + str(e, "histogram_source") +
+           ": each row is one generation, darker cells hold more weights.");
+    p.chart("enkf-histograms");
+  }
+  if (e.contains("covariance")) {
+    const auto& c = e["covariance"];
+    p.note(
+        fmt::format("Covariance of parameters {} to {} ({} elements), from the {} (generation "
+                    "{}). Choose the block with --cov-block FIRST:COUNT.",
+                    format_value(c["first"]),
+                    c["first"].get<std::int64_t>() + c["size"].get<std::int64_t>() - 1,
+                    format_value(c["size"]), str(c, "source"), format_value(c["generation"])));
+    p.chart("enkf-covariance");
+  } else {
+    p.note("No ensemble stored yet to compute a covariance from.");
+  }
+  p.section_end();
+}
+
+void spiking_section(Page& p, const json& d) {
+  const auto& s = d["spiking"];
+  if (s["rasters"].empty()) return;
+  p.section_start("spiking", "Spiking activity");
+  p.note(
+      fmt::format("{} of {} stored rasters (the newest). Spikes per neuron above, population "
+                  "rates below.",
+                  s["rasters"].size(), format_value(s["stored"])));
+  int k = 0;
+  for (const auto& r : s["rasters"]) {
+    std::string what =
+        fmt::format("{}, generation {}", str(r, "name"), format_value(r["generation"]));
+    if (!r["index"].is_null()) what += fmt::format(", individual {}", format_value(r["index"]));
+    if (!str(r, "label").empty()) what += ": " + str(r, "label");
+    what += fmt::format(" - {} spikes", format_value(r["spikes_total"]));
+    if (r.value("neuron_stride", 1) > 1)
+      what += fmt::format(" (every {}th neuron drawn)", format_value(r["neuron_stride"]));
+    p.raw("<h3>" + esc(what) + "</h3>\n");
+    p.chart("raster", k++, "wide");
+  }
+  p.section_end();
+}
+
+void ants_section(Page& p, const json& d) {
+  const auto& a = d["ants"];
+  if (a["arenas"].empty() && a["correlations"].empty()) return;
+  p.section_start("ants", "Ant colony");
+  int k = 0;
+  for (const auto& ar : a["arenas"]) {
+    std::string what = fmt::format("Arena of generation {}", format_value(ar["generation"]));
+    if (!ar["index"].is_null()) what += fmt::format(", individual {}", format_value(ar["index"]));
+    if (!ar["food_returned"].is_null())
+      what += fmt::format(" - {} food returned", format_value(ar["food_returned"]));
+    p.raw("<h3>" + esc(what) + "</h3>\n");
+    p.note(
+        fmt::format("Pheromone (purple), food (green), nest (brown), walls (grey), ants "
+                    "(triangles, orange when carrying food) and their recent trails. Pick the "
+                    "tick below the chart ({} of {} stored snapshots).",
+                    ar["ticks"].size(), format_value(ar["snapshots_stored"])));
+    p.chart("arena", k++);
+  }
+  k = 0;
+  for (const auto& c : a["correlations"]) {
+    std::string what =
+        fmt::format("Input/output correlation, generation {}", format_value(c["generation"]));
+    if (!c["index"].is_null()) what += fmt::format(", individual {}", format_value(c["index"]));
+    p.raw("<h3>" + esc(what) + "</h3>\n");
+    std::string n = "Pearson correlation of input and output spike counts";
+    if (!c["bin_ms"].is_null()) n += fmt::format(" in {} ms bins", format_value(c["bin_ms"]));
+    if (!c["ants"].is_null()) n += fmt::format(", averaged over {} ants", format_value(c["ants"]));
+    p.note(n + ".");
+    p.chart("correlation", k++);
+  }
+  p.section_end();
+}
+
+void nested_section(Page& p, const json& d) {
+  const auto& n = d["nested"];
+  if (n.is_null()) return;
+  p.section_start("nested", "Inner runs");
+  p.note(
+      fmt::format("{} inner runs. Left: outer fitness of each outer individual that ran inner "
+                  "experiments (selected ones coloured). Right: the inner learning curves "
+                  "(best so far) of the selected outer individuals - the best by outer "
+                  "fitness. Click a legend entry to highlight one.",
+                  format_value(n["total"])));
+  p.chart("nested", 0, "wide");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : n["children"])
+    rows.push_back({format_value(c["run"]), format_value(c["outer_generation"]),
+                    format_value(c["outer_index"]), format_value(c["task"]), str(c, "name"),
+                    str(c, "status"), format_value(c["generations"]), format_value(c["inner_best"]),
+                    format_value(c["outer_fitness"])});
+  p.table({"run", "outer generation", "outer individual", "task", "name", "status", "generations",
+           "inner best", "outer fitness"},
+          rows, "scroll");
+  p.section_end();
+}
+
+void config_sections(Page& p, const json& d, const JsAssets& js) {
+  const auto& r = d["run"];
+  p.section_start("configuration", "Configuration");
+  p.note("The resolved configuration (file plus --set overrides) the run was started with" +
+         (str(r, "config_file").empty() ? std::string(".")
+                                        : " (from " + str(r, "config_file") + ")."));
+  p.raw("<pre class=\"config\">" + esc(str(r, "config")) + "</pre>\n");
+  std::vector<std::vector<std::string>> space;
+  for (const auto& s : r["space"])
+    space.push_back({str(s, "name"), s.value("array", false) ? format_value(s["size"]) : "scalar",
+                     format_value(s["lo"]), format_value(s["hi"]),
+                     s.value("log", false) ? "yes" : "no",
+                     s.value("integer", false) ? "yes" : "no"});
+  if (!space.empty()) {
+    p.raw("<h3>Parameter space</h3>\n");
+    p.table({"parameter", "size", "lower", "upper", "log scale", "integer"}, space, "scroll");
+  }
+  p.section_end();
+
+  p.section_start("environment", "Run and environment");
+  std::vector<std::pair<std::string, std::string>> kv = {
+      {"run id", format_value(r["run"])},
+      {"name", str(r, "name")},
+      {"status", str(r, "status")},
+      {"stop reason", str(r, "stop_reason", "-")},
+      {"optimizer", str(r, "optimizer", "?")},
+      {"optimizee", str(r, "optimizee", "?")},
+      {"objectives", format_value(r["objectives"])},
+      {"fitness weights", format_value(r["weights"])},
+      {"seed", format_value(r["seed"])},
+      {"evaluator",
+       fmt::format("{} ({} in parallel)", str(r, "evaluator"), format_value(r["parallelism"]))},
+      {"host", str(r, "host")},
+      {"l2l version", str(r, "version")},
+      {"started", utc_time(r.value("started", 0.0))},
+      {"finished", r["finished"].is_null() ? "-" : utc_time(r["finished"].get<double>())},
+      {"run time (sum of generations)", format_duration(r.value("elapsed_seconds", 0.0))},
+      {"generations", format_value(r["generations"])},
+      {"evaluations",
+       fmt::format("{} ({} failed)", format_value(r["evaluations"]), format_value(r["failed"]))},
+      {"last checkpoint", r.contains("checkpoint_generation")
+                              ? "generation " + format_value(r["checkpoint_generation"])
+                              : std::string("-")},
+      {"store schema", str(r, "schema_version")},
+      {"store size", r["store_bytes"].is_null() ? "-" : bytes_text(r["store_bytes"].get<double>())},
+      {"artifacts", fmt::format("{} ({})",
+                                r["artifact_counts"].empty() ? std::string("none")
+                                                             : format_value(r["artifact_counts"]),
+                                bytes_text(r.value("artifact_bytes", 0.0)))},
+  };
+  if (r.contains("parent"))
+    kv.insert(
+        kv.begin() + 1,
+        {"inner run of",
+         fmt::format("run {}, generation {}, individual {}, task {}",
+                     format_value(r["parent"]["run"]), format_value(r["parent"]["generation"]),
+                     format_value(r["parent"]["index"]), format_value(r["parent"]["task"]))});
+  if (!r["best"].is_null()) {
+    kv.push_back(
+        {"best fitness",
+         fmt::format("{} (generation {}, individual {})", format_fitness(r["best"]["fitness"]),
+                     format_value(r["best"]["generation"]), format_value(r["best"]["index"]))});
+  }
+  std::string libs;
+  for (const auto& l : js.libraries)
+    libs += (libs.empty() ? "" : ", ") + l.name + (l.version.empty() ? "" : " " + l.version);
+  kv.push_back({"report", fmt::format("l2l {} at {} with {}", L2L_VERSION,
+                                      utc_time(d.value("generated", 0.0)), libs)});
+  p.facts(kv);
+  if (!r["best"].is_null()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [k, v] : r["best"]["params"].items()) {
+      if (rows.size() == 200) break;
+      rows.push_back({k, format_value(v)});
+    }
+    p.raw("<h3>Best parameters</h3>\n");
+    p.table({"parameter", "value"}, rows, "scroll");
+  }
+  p.section_end();
+}
+
+}  // namespace
+
+std::string render_report(const json& d, const JsAssets& js) {
+  Page p;
+  const auto& r = d["run"];
+  const std::string name = str(r, "name");
+  const std::string status = str(r, "status");
+
+  fitness_sections(p, d);
+  parameter_section(p, d);
+  enkf_section(p, d);
+  spiking_section(p, d);
+  ants_section(p, d);
+  nested_section(p, d);
+  config_sections(p, d, js);
+  if (!d["warnings"].empty()) {
+    p.section_start("warnings", "Warnings");
+    p.raw("<ul class=\"warnings\">\n");
+    for (const auto& w : d["warnings"]) p.raw("<li>" + esc(format_value(w)) + "</li>\n");
+    p.raw("</ul>\n");
+    p.section_end();
+  }
+
+  std::string h;
+  h.reserve(2 << 20);
+  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // Nothing may be fetched: scripts and styles are inline, images only data:/blob: (PNG export).
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src "
+       "'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; "
+       "font-src data:\">\n";
+  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  h += "<title>" + esc("l2l report: " + name) + "</title>\n<style>\n";
+  h += kReportCss;
+  h += "</style>\n</head>\n<body>\n<header>\n";
+  h += "<h1><span class=\"muted\">l2l report</span> " + esc(name) +
+       " <span class=\"status status-" + esc(status) + "\">" + esc(status) + "</span></h1>\n";
+  std::string sub = fmt::format("run {} · {} generations · {} evaluations ({} failed)",
+                                format_value(r["run"]), format_value(r["generations"]),
+                                format_value(r["evaluations"]), format_value(r["failed"]));
+  if (!str(r, "optimizer").empty()) sub += " · optimizer " + str(r, "optimizer");
+  if (!str(r, "optimizee").empty()) sub += " · optimizee " + str(r, "optimizee");
+  if (!r["best"].is_null()) sub += " · best " + format_fitness(r["best"]["fitness"]);
+  if (!str(r, "stop_reason").empty()) sub += " · stopped: " + str(r, "stop_reason");
+  h += "<p class=\"sub\">" + esc(sub) + "</p>\n";
+  if (status == "running")
+    h += "<p class=\"banner\">" +
+         esc(fmt::format("This run was still going when the report was made ({}): it shows the "
+                         "{} generations stored so far. Run l2l report again for newer results.",
+                         utc_time(d.value("generated", 0.0)), format_value(r["generations"]))) +
+         "</p>\n";
+  h += "</header>\n";
+  h += p.nav();
+  h += "<main>\n";
+  h += p.body();
+  h += "</main>\n";
+  json packed = d;
+  compact(packed);
+  h += "<script type=\"application/json\" id=\"l2l-data\">" + json_for_script(packed) +
+       "</script>\n";
+  for (const auto& lib : js.libraries)
+    h += "<script>/* " + esc(lib.name + " " + lib.version) + " */\n" +
+         inline_script_source(lib.source) + "\n</script>\n";
+  h += "<script>\n" + inline_script_source(kReportJs) + "\n</script>\n";
+  h += "</body>\n</html>\n";
+  return h;
+}
+
+json write_report(RunStore& store, std::int64_t run_id, const std::string& out_path,
+                  const JsAssets& js, const ReportOptions& options) {
+  if (run_id == 0) {
+    const auto root = store.root_run();
+    if (!root) throw UsageError(fmt::format("'{}' holds no run", store.path()));
+    run_id = *root;
+  }
+  auto data = collect_report_data(store, run_id, options);
+  data["store"] = store.path();
+  const auto html = render_report(data, js);
+  namespace fs = std::filesystem;
+  const fs::path out(out_path);
+  if (out.has_parent_path()) fs::create_directories(out.parent_path());
+  // Write beside and rename, so a browser reloading the report never sees half a file.
+  const auto tmp = out_path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw UsageError(fmt::format("cannot write '{}'", tmp));
+    f << html;
+    if (!f) throw UsageError(fmt::format("cannot write '{}'", tmp));
+  }
+  fs::rename(tmp, out);
+  return data;
+}
+
+}  // namespace l2l::report
