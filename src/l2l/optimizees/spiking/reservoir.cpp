@@ -59,8 +59,10 @@ SpikingReservoir::Config SpikingReservoir::Config::read(Options& o) {
       "store a spike raster and rates of candidate 0 (and of test evaluations) every N "
       "generations; 0 = never",
       Check::at_least(0));
-  c.threads =
-      o.get<int>("threads", c.threads, "simulator threads per evaluation", Check::at_least(1));
+  c.threads = o.get<int>("threads", c.threads,
+                         "simulator threads per evaluation; 0 = the evaluator's share "
+                         "(results do not depend on it)",
+                         Check::at_least(0));
   auto n = o.child("network", "reservoir structure and dynamics (defaults: the thesis set-up)");
   auto& p = c.network;
   auto u32 = [&](const char* key, std::uint32_t& v, const char* help) {
@@ -156,8 +158,9 @@ void SpikingReservoir::init(DigitSplit data) {
                     cfg_.batch_size, train_.size()));
   if (test_.size() == 0)
     throw UsageError("spiking_reservoir: no test images of the chosen classes");
-  full_ = std::make_unique<ReservoirNetwork>(cfg_.network, mix_seed(ctx_.seed, kStructure),
-                                             cfg_.threads);
+  full_ = std::make_unique<ReservoirNetwork>(
+      cfg_.network, mix_seed(ctx_.seed, kStructure),
+      cfg_.threads > 0 ? cfg_.threads : std::max(1, ctx_.threads));
   replay_ = std::make_unique<ReplayNetwork>(*full_);
 }
 

@@ -57,7 +57,7 @@ class SpikingReservoir final : public Optimizee {
     double rate_scale = 5.0;
     double weight_bound = 2000.0;
     std::int64_t artifacts_every = 10;
-    int threads = 1;
+    int threads = 0;
     spiking::ReservoirParams network;
     static Config read(Options& o);
   };
