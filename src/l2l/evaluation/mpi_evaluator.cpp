@@ -188,7 +188,13 @@ class MpiEvaluator final : public Evaluator {
       return;
     }
 #ifdef L2L_HAVE_MPI
-    evaluate_distributed(optimizee, batch, out);
+    try {
+      evaluate_distributed(optimizee, batch, out);
+    } catch (const UsageError&) {
+      throw;  // from fail(): rank 0's own evaluation is already over
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
 #endif
   }
 

@@ -120,6 +120,10 @@ class ProcessEvaluator final : public Evaluator {
   void evaluate(Optimizee& optimizee, std::span<const Candidate> batch,
                 std::span<Evaluation> out) override {
     n_objectives_ = optimizee.objective_names().size();
+    // A worker still busy with a task of an earlier call (which ended in an exception) would
+    // answer for candidates that no longer exist.
+    for (auto& w : workers_)
+      if (alive(w) && w.task) stop(w);
     const std::size_t chunk = std::max<std::size_t>(1, optimizee.batch_size());
     tasks_.clear();
     pending_.clear();
