@@ -278,6 +278,8 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
     if (stop_reason.empty()) {
       if (auto r = optimizer_->stop_reason()) stop_reason = *r;
     }
+    const bool all_params =
+        spec_.store_params == "all" || (spec_.store_params == "auto" && space_.dim() <= 1000);
     while (stop_reason.empty()) {
       const auto t0 = clock::now();
       const std::int64_t g = st.next_generation;
@@ -304,6 +306,7 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
       // Statistics of this generation.
       GenerationRecord rec;
       rec.generation = g;
+      bool improved = false;
       rec.evaluations = static_cast<std::int64_t>(batch.size());
       weighted.resize(batch.size());
       std::vector<double> ok_values;
@@ -335,6 +338,7 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
         rec.best_fitness = evals[b].fitness;
         rec.best_params = batch[b].params;
         if (weighted[b] > st.best_weighted) {
+          improved = true;
           st.best_weighted = weighted[b];
           st.best_fitness = evals[b].fitness;
           st.best_params = batch[b].params;
@@ -399,12 +403,15 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
                                  (spec_.artifact_every > 0 && (g + 1) % spec_.artifact_every == 0);
       if (artifact_time) artifacts = optimizer_->artifacts();
 
+      // Large spaces keep the best parameters only where they matter (see store_params).
+      if (!all_params && !improved && !artifact_time) rec.best_params.clear();
+
       Checkpoint ckpt;
       ckpt.generation = g;
       ckpt.optimizer = state::encode(optimizer_->state());
       ckpt.driver = st.to_json();
       store.record_generation(run_id, rec, batch, evals, weighted, ckpt, artifacts,
-                              spec_.store_level, spec_.store_outputs);
+                              spec_.store_level, spec_.store_outputs, all_params);
 
       ProgressSnapshot snap;
       snap.generation = g;

@@ -37,6 +37,13 @@ ExperimentSpec ExperimentSpec::read(Options& o, const std::string& default_name)
       "evaluations: every evaluation is a row; generations: statistics, best individual and "
       "checkpoints only (for very cheap objectives)",
       Check::one_of({"evaluations", "generations"})));
+  s.store_params = o.get<std::string>(
+      "store_params", "auto",
+      "parameters in the store: all (every evaluation's parameters and every generation's best), "
+      "best (only the best individual when it improves and at the end; evaluations keep fitness, "
+      "metrics and seed), auto (all up to 1,000 parameters, else best: a network's weights for "
+      "every member and generation would be gigabytes; the ensemble is in the checkpoint)",
+      Check::one_of({"auto", "all", "best"}));
   s.store_outputs = o.get<bool>("store_outputs", false,
                                 "also store each evaluation's model outputs (EnKF) as a blob");
   s.fitness_weights = o.get<std::vector<double>>(

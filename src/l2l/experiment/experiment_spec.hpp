@@ -27,6 +27,7 @@ struct ExperimentSpec {
   Termination termination;
   std::string store;  // empty: runs/<name>-<timestamp>.db
   StoreLevel store_level = StoreLevel::evaluations;
+  std::string store_params = "auto";  // all | best | auto (all up to 1,000 parameters)
   bool store_outputs = false;
   std::vector<double> fitness_weights;  // empty: the optimizee's defaults
   BoundPolicy bound_policy = BoundPolicy::clip;

@@ -249,7 +249,7 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
                                  std::span<const Evaluation> evals,
                                  std::span<const double> weighted, const Checkpoint& ckpt,
                                  std::span<const Artifact> optimizer_artifacts, StoreLevel level,
-                                 bool store_outputs) {
+                                 bool store_outputs, bool store_params) {
   std::lock_guard lock(mu_);
   sql::Transaction tx(*db_);
   std::string params, fitness, metrics;
@@ -258,10 +258,14 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
     const auto& c = batch[i];
     const auto& e = evals[i];
     if (level == StoreLevel::evaluations) {
-      params.clear();
-      append_json_array(params, c.params);
       ins.bind(1, run).bind(2, c.generation).bind(3, c.index).bind(4, c.batch);
-      ins.bind_text_ref(5, params);
+      if (store_params) {
+        params.clear();
+        append_json_array(params, c.params);
+        ins.bind_text_ref(5, params);
+      } else {
+        ins.bind_null(5);
+      }
       if (e.fitness.empty()) {
         ins.bind_null(6);
       } else {
