@@ -209,6 +209,50 @@ TEST(Experiment, LargeSpacesStoreTheBestParametersOnlyWhereTheyImprove) {
                ConfigError);
 }
 
+TEST(RunStore, TruncateAfterRemovesLaterGenerationsOfThatRunOnly) {
+  // What a resumed run discards before replaying from an older checkpoint.
+  auto store = RunStore::in_memory();
+  RunInfo info;
+  info.name = "a";
+  const auto a = store->add_run(info), b = store->add_run(info);
+  for (const auto run : {a, b}) {
+    for (std::int64_t g = 0; g < 4; ++g) {
+      GenerationRecord rec;
+      rec.generation = g;
+      std::vector<Candidate> batch(2);
+      std::vector<Evaluation> evals(2);
+      for (std::int64_t i = 0; i < 2; ++i) {
+        batch[i].generation = g;
+        batch[i].index = i;
+        batch[i].params = {1.0};
+        evals[i].fitness = {2.0};
+        evals[i].artifacts.push_back({"raster", "json", "{}"});
+      }
+      const std::vector<double> weighted(2, 2.0);
+      const std::vector<Artifact> opt_artifacts{{"enkf_stats", "json", "{}"}};
+      Checkpoint ckpt;
+      ckpt.generation = g;
+      ckpt.driver = nlohmann::json::object();
+      store->record_generation(run, rec, batch, evals, weighted, ckpt, opt_artifacts,
+                               StoreLevel::evaluations, false, true, g % 2 == 0);
+    }
+  }
+  EXPECT_EQ(store->checkpoint(a)->generation, 2);  // written on even generations only
+  store->truncate_after(a, 1);
+  auto n = [&](const char* table, std::int64_t run) {
+    auto st = store->db().prepare(std::string("SELECT count(*) FROM ") + table + " WHERE run=?1");
+    st.bind(1, run);
+    st.step();
+    return st.get_int(0);
+  };
+  EXPECT_EQ(n("generations", a), 2);
+  EXPECT_EQ(n("evaluations", a), 4);
+  EXPECT_EQ(n("artifacts", a), 2 * 3);
+  EXPECT_EQ(n("generations", b), 4);
+  EXPECT_EQ(n("evaluations", b), 8);
+  EXPECT_EQ(n("artifacts", b), 4 * 3);
+}
+
 TEST(Experiment, OneWriterPerStoreAndNoOverwriteByAccident) {
   TempDir dir;
   const auto path = dir.file("w.db");

@@ -33,6 +33,7 @@ struct ExperimentSpec {
   BoundPolicy bound_policy = BoundPolicy::clip;
   std::int64_t test_every = 0;
   std::int64_t artifact_every = 10;
+  std::int64_t checkpoint_every = 0;  // 0: auto (every generation while checkpoints are small)
 
   static ExperimentSpec read(Options& o, const std::string& default_name);
 };

@@ -86,7 +86,11 @@ class RunStore {
                          std::span<const Candidate> batch, std::span<const Evaluation> evals,
                          std::span<const double> weighted, const Checkpoint& checkpoint,
                          std::span<const Artifact> optimizer_artifacts, StoreLevel level,
-                         bool store_outputs, bool store_params = true);
+                         bool store_outputs, bool store_params = true,
+                         bool write_checkpoint = true);
+  // Removes what a run stored after `generation` (evaluations, generations, artifacts): a run
+  // resumed from an older checkpoint replays those generations.
+  void truncate_after(std::int64_t run, std::int64_t generation);
 
   std::optional<Checkpoint> checkpoint(std::int64_t run);
   RunInfo run(std::int64_t id);
