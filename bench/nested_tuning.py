@@ -62,7 +62,8 @@ def train(l2l, cfg, hyper, seed, workdir):
         yaml.safe_dump(c, f)
     store = os.path.join(workdir, f"inner-{seed}.db")
     t0 = time.perf_counter()
-    subprocess.run([l2l, "run", path, "--out", store, "--overwrite", "-q"], check=True)
+    subprocess.run([l2l, "run", path, "--out", store, "--overwrite", "-q"], check=True,
+                   stdout=subprocess.DEVNULL)
     return final_accuracy(store), time.perf_counter() - t0
 
 
