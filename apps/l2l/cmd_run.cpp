@@ -52,6 +52,13 @@ int report(const RunOutcome& o) {
     if (o.best_params.size() > shown)
       params += fmt::format(", ... ({} in all)", o.best_params.size());
     std::cout << "  best parameters: " << params << "\n";
+    if (!o.last_test.empty()) {
+      std::string t;
+      for (const auto& [k, v] : o.last_test)
+        t += fmt::format("{}{} {:.6g}", t.empty() ? "" : ", ", k, v);
+      std::cout << fmt::format("  held-out test of the optimizer's estimate (generation {}): {}\n",
+                               o.last_test_generation, t);
+    }
   } else {
     std::cout << "  no successful evaluation\n";
   }

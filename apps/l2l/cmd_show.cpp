@@ -50,6 +50,12 @@ void print_text(const nlohmann::json& s) {
     }
     std::cout << "\n";
   }
+  if (s.contains("last_test")) {
+    std::cout << "  held-out test (generation " << s["last_test"]["generation"].get<std::int64_t>()
+              << "):";
+    for (const auto& [k, v] : s["last_test"]["metrics"].items()) std::cout << " " << k << "=" << v;
+    std::cout << "\n";
+  }
   if (!s["children"].empty()) {
     std::cout << fmt::format("  inner runs: {}\n", s["children"].size());
     for (const auto& c : s["children"])

@@ -382,6 +382,8 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
           if (test[0].ok()) {
             t["fitness"] = test[0].fitness;
             for (const auto& [k, v] : test[0].metrics) rec.info["test_" + k] = v;
+            out.last_test = test[0].metrics;
+            out.last_test_generation = g;
           } else {
             t["error"] = test[0].reason;
           }

@@ -6,6 +6,7 @@
 //
 // Everything is validated when the Experiment is constructed, before any file is created, so a
 // bad configuration never leaves a store behind.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,9 @@ struct RunOutcome {
   std::int64_t best_generation = -1, best_index = -1;
   std::vector<std::string> param_names;
   double seconds = 0;
+  // Metrics of the last test-phase evaluation (experiment.test_every), e.g. held-out accuracy.
+  std::map<std::string, double> last_test;
+  std::int64_t last_test_generation = -1;
 };
 
 class Experiment {

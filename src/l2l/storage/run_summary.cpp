@@ -77,7 +77,15 @@ nlohmann::json summarize_run(RunStore& store, std::int64_t run_id) {
   } else {
     j["best"] = nullptr;
   }
-  if (!gens.empty() && gens.back().info.contains("test")) j["last_test"] = gens.back().info;
+  // The latest held-out test of the optimizer's estimate (experiment.test_every).
+  for (auto it = gens.rbegin(); it != gens.rend(); ++it) {
+    if (!it->info.contains("test")) continue;
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [k, v] : it->info.items())
+      if (k.rfind("test_", 0) == 0 && v.is_number()) metrics[k.substr(5)] = v;
+    j["last_test"] = {{"generation", it->generation}, {"metrics", metrics}};
+    break;
+  }
 
   auto ch = store.db().prepare(
       "SELECT id, parent_generation, parent_index, task, name, status FROM runs WHERE "

@@ -7,7 +7,8 @@
 namespace l2l {
 
 // {run, name, status, stop_reason, seed, generations, evaluations, failed, failures: [{reason,
-//  count}], best: {weighted, fitness, params: {name: value}, generation, index}, children: [...]}
+//  count}], best: {weighted, fitness, params: {name: value}, generation, index},
+//  last_test: {generation, metrics: {name: value}} (if any), children: [...]}
 nlohmann::json summarize_run(RunStore& store, std::int64_t run_id);
 
 }  // namespace l2l
