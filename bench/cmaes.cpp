@@ -11,7 +11,7 @@
 // with /usr/bin/python3 (or $L2L_PYTHON). Either one missing is reported and skipped.
 //
 //   bench_cmaes [--seeds 15] [--dims 10,100] [--functions rosenbrock,ellipsoid] [--threads 2]
-//               [--only l2l,pagmo,deap]
+//               [--only l2l,pagmo,deap] [--max-evals N]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -319,10 +319,14 @@ int main(int argc, char** argv) {
   int seeds = 15, threads = 2;
   std::string dims = "10,100", functions = "rosenbrock,ellipsoid", only = "l2l,pagmo,deap";
   double target = 1e-8;
+  std::int64_t max_evals = 0;
   app.add_option("--seeds", seeds, "runs per problem and implementation")->capture_default_str();
   app.add_option("--dims", dims, "dimensions")->capture_default_str();
   app.add_option("--functions", functions, "rosenbrock, ellipsoid")->capture_default_str();
   app.add_option("--target", target, "target f value")->capture_default_str();
+  app.add_option("--max-evals", max_evals,
+                 "evaluations per run; 0: 1e5 + 60 n^2 (a smaller value measures overhead only)")
+      ->capture_default_str();
   app.add_option("--threads", threads, "parallel runs (timings are per-thread CPU time)")
       ->capture_default_str();
   app.add_option("--only", only, "implementations to run: l2l, pagmo, deap")->capture_default_str();
@@ -366,7 +370,7 @@ int main(int argc, char** argv) {
         j.seed = s;
         j.lambda = 4 + static_cast<std::size_t>(std::floor(3.0 * std::log(static_cast<double>(n))));
         j.target = target;
-        j.max_evals = static_cast<std::int64_t>(100000 + 60 * n * n);
+        j.max_evals = max_evals > 0 ? max_evals : static_cast<std::int64_t>(100000 + 60 * n * n);
         l2l::Rng rng(l2l::mix_seed(static_cast<std::uint64_t>(s), n));
         for (std::size_t i = 0; i < n; ++i) j.x0.push_back(rng.uniform(-4.0, 4.0));
         jobs.push_back(j);
