@@ -1,7 +1,7 @@
 // Speed of the ant-colony model: one colony episode (2,000 ticks, 15 ants, H = 20) of the published
 // evolved genome, of random genomes and of the rule-based colony, on one thread (wall and CPU time
 // per episode, and where the time goes), then episodes/s with 1 and 2 threads (and more if asked).
-// Usage: bench_ants [episodes per measurement, default 10] [max threads, default 2]
+// Usage: bench_ants [episodes per measurement, default 10] [max threads, default 2] [genome CSV]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 10;
   const int max_threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const std::string path =
-      std::string(L2L_SOURCE_DIR) + "/../shared/data/ants/evolved_gen1600_ind30.csv";
+      argc > 3 ? argv[3]
+               : std::string(L2L_SOURCE_DIR) + "/../shared/data/ants/evolved_gen1600_ind30.csv";
   const Genome evolved = read_genome_csv(path);
   const ColonyConfig cfg;  // 15 ants, 2,000 ticks
 

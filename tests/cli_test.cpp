@@ -1,6 +1,6 @@
 // End-to-end tests of the `l2l` command: kill -9 and resume, Ctrl-C, bad configs, show, export.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -95,14 +95,16 @@ std::vector<std::string> rows(const std::string& path) {
 }
 
 // A GA over an optimizee that sleeps 4 ms per evaluation: long enough to kill it mid-run.
-std::string write_slow_experiment(const TempDir& dir) {
+std::string write_slow_experiment(const TempDir& dir, const std::string& experiment_extra = "") {
   const auto path = dir.file("slow.yaml");
-  std::ofstream(path) << "experiment:\n  name: slow\n  seed: 5\n  max_generations: 40\n"
-                         "optimizer:\n  type: ga\n  population: 10\n  tournament_size: 3\n"
-                         "  mutation_probability: 0.5\n  gene_mutation_probability: 0.5\n"
-                         "  mutation_sigma: 0.2\n  reevaluate: true\n"
-                         "optimizee:\n  type: active_wait\n  seconds: 0.004\n  mode: sleep\n  dims: 3\n"
-                         "evaluator:\n  type: threads\n  threads: 2\n";
+  std::ofstream(path)
+      << "experiment:\n  name: slow\n  seed: 5\n  max_generations: 40\n"
+      << experiment_extra
+      << "optimizer:\n  type: ga\n  population: 10\n  tournament_size: 3\n"
+         "  mutation_probability: 0.5\n  gene_mutation_probability: 0.5\n"
+         "  mutation_sigma: 0.2\n  reevaluate: true\n"
+         "optimizee:\n  type: active_wait\n  seconds: 0.004\n  mode: sleep\n  dims: 3\n"
+         "evaluator:\n  type: threads\n  threads: 2\n";
   return path;
 }
 
@@ -130,6 +132,33 @@ TEST(Cli, KillDashNineThenResumeEqualsUninterruptedRun) {
   const auto r = cli(dir, {"resume", killed, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("run finished"), std::string::npos);
+  EXPECT_EQ(rows(killed), rows(full));
+  EXPECT_EQ(stored_generations(killed), 40);
+}
+
+TEST(Cli, KilledBetweenSparseCheckpointsReplaysAndStoresNothingTwice) {
+  // Checkpoints only every 5 generations: the killed run has stored generations beyond its last
+  // checkpoint (killed at 7 or 8, checkpoint at 5); the resumed run discards them, replays from
+  // the checkpoint and ends identical to the uninterrupted run, without duplicate rows.
+  TempDir dir;
+  const auto exp = write_slow_experiment(dir, "  checkpoint_every: 5\n  artifact_every: 1000\n");
+  const auto full = dir.file("full.db"), killed = dir.file("killed.db");
+  ASSERT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
+  const pid_t pid = spawn({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
+  wait_for_generations(killed, 7);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_code(pid), 128 + SIGKILL);
+  const auto before = stored_generations(killed);
+  EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
+  {
+    auto s = RunStore::open_reader(killed);
+    const auto ckpt = s->checkpoint(1);
+    ASSERT_TRUE(ckpt.has_value());
+    EXPECT_EQ((ckpt->generation + 1) % 5, 0);
+    EXPECT_LT(ckpt->generation + 1, before) << "no generation after the checkpoint to replay";
+  }
+  const auto r = cli(dir, {"resume", killed, "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(rows(killed), rows(full));
   EXPECT_EQ(stored_generations(killed), 40);
 }

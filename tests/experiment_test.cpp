@@ -172,6 +172,87 @@ TEST(Experiment, GenerationsLevelStoresStatisticsAndBestOnly) {
   EXPECT_DOUBLE_EQ(best, out.best_weighted);
 }
 
+TEST(Experiment, LargeSpacesStoreTheBestParametersOnlyWhereTheyImprove) {
+  // 1,001 parameters are above store_params: auto's limit: evaluations keep fitness and seed but
+  // no parameters; a generation keeps its best parameters only where the run's best improved and
+  // at the end, and the run's best individual is still complete. store_params: all keeps them.
+  TempDir dir;
+  const auto path = dir.file("big.db");
+  const auto out = run_config(config(), path, {"optimizee.dims=1001"});
+  EXPECT_GT(count(path, "SELECT count(*) FROM evaluations"), 12);  // changed individuals only
+  EXPECT_EQ(count(path, "SELECT count(*) FROM evaluations WHERE params IS NOT NULL"), 0);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM evaluations WHERE fitness IS NULL"), 0);
+  auto store = RunStore::open_reader(path);
+  const auto gens = store->generations(1);
+  ASSERT_EQ(gens.size(), 6u);
+  double best = -INFINITY;
+  int stored = 0;
+  for (const auto& g : gens) {
+    const bool improved = g.best > best;
+    best = std::max(best, g.best);
+    if (improved || &g == &gens.back()) {
+      EXPECT_EQ(g.best_params.size(), 1001u) << "generation " << g.generation;
+    } else {
+      EXPECT_TRUE(g.best_params.empty()) << "generation " << g.generation;
+    }
+    stored += !g.best_params.empty();
+  }
+  EXPECT_LT(stored, 6);  // a GA with 12 individuals in 1,001 dimensions does not improve always
+  const auto summary = summarize_run(*store, 1);
+  EXPECT_EQ(summary["best"]["params"].size(), 1001u);
+  EXPECT_DOUBLE_EQ(summary["best"]["weighted"].get<double>(), out.best_weighted);
+
+  const auto all = dir.file("all.db");
+  run_config(config(), all, {"optimizee.dims=1001", "experiment.store_params=all"});
+  EXPECT_EQ(count(all, "SELECT count(*) FROM evaluations WHERE params IS NULL"), 0);
+  EXPECT_THROW(run_config(config(), dir.file("bad.db"), {"experiment.store_params=some"}),
+               ConfigError);
+}
+
+TEST(RunStore, TruncateAfterRemovesLaterGenerationsOfThatRunOnly) {
+  // What a resumed run discards before replaying from an older checkpoint.
+  auto store = RunStore::in_memory();
+  RunInfo info;
+  info.name = "a";
+  const auto a = store->add_run(info), b = store->add_run(info);
+  for (const auto run : {a, b}) {
+    for (std::int64_t g = 0; g < 4; ++g) {
+      GenerationRecord rec;
+      rec.generation = g;
+      std::vector<Candidate> batch(2);
+      std::vector<Evaluation> evals(2);
+      for (std::int64_t i = 0; i < 2; ++i) {
+        batch[i].generation = g;
+        batch[i].index = i;
+        batch[i].params = {1.0};
+        evals[i].fitness = {2.0};
+        evals[i].artifacts.push_back({"raster", "json", "{}"});
+      }
+      const std::vector<double> weighted(2, 2.0);
+      const std::vector<Artifact> opt_artifacts{{"enkf_stats", "json", "{}"}};
+      Checkpoint ckpt;
+      ckpt.generation = g;
+      ckpt.driver = nlohmann::json::object();
+      store->record_generation(run, rec, batch, evals, weighted, ckpt, opt_artifacts,
+                               StoreLevel::evaluations, false, true, g % 2 == 0);
+    }
+  }
+  EXPECT_EQ(store->checkpoint(a)->generation, 2);  // written on even generations only
+  store->truncate_after(a, 1);
+  auto n = [&](const char* table, std::int64_t run) {
+    auto st = store->db().prepare(std::string("SELECT count(*) FROM ") + table + " WHERE run=?1");
+    st.bind(1, run);
+    st.step();
+    return st.get_int(0);
+  };
+  EXPECT_EQ(n("generations", a), 2);
+  EXPECT_EQ(n("evaluations", a), 4);
+  EXPECT_EQ(n("artifacts", a), 2 * 3);
+  EXPECT_EQ(n("generations", b), 4);
+  EXPECT_EQ(n("evaluations", b), 8);
+  EXPECT_EQ(n("artifacts", b), 4 * 3);
+}
+
 TEST(Experiment, OneWriterPerStoreAndNoOverwriteByAccident) {
   TempDir dir;
   const auto path = dir.file("w.db");

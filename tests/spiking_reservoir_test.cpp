@@ -193,7 +193,8 @@ TEST(SpikingReservoir, TestPhaseAndArtifacts) {
   ASSERT_EQ(e.artifacts.size(), 1u);
   const auto j = nlohmann::json::parse(e.artifacts[0].data);
   EXPECT_EQ(j["kind"], "spike_raster");
-  EXPECT_EQ(j["senders"].size(), j["times_ms"].size());
+  EXPECT_EQ(j["senders"].size(), j["times"].size());
+  EXPECT_EQ(e.artifacts[0].name.substr(e.artifacts[0].name.size() - 7), ".raster");
   EXPECT_GT(j["senders"].size(), 100u);
   EXPECT_EQ(j["cluster_rates_hz"].size(), 3u);
   // Training candidate 0 of a generation divisible by artifacts_every also stores a raster.

@@ -103,7 +103,8 @@ bool resumable_key(const std::string& path) {
                                "stagnation_tolerance",
                                "max_failed_generations",
                                "test_every",
-                               "artifact_every"};
+                               "artifact_every",
+                               "checkpoint_every"};
   for (const char* k : keys)
     if (path == std::string("experiment.") + k) return true;
   return false;
@@ -207,10 +208,13 @@ RunOutcome Experiment::run_in(RunStore& store, const RunInfo& link) {
 
 RunOutcome Experiment::continue_in(RunStore& store, std::int64_t run_id) {
   DriverState state;
+  std::int64_t replay_from = -1;
   if (auto ckpt = store.checkpoint(run_id)) {
     optimizer_->restore(state::decode(ckpt->optimizer));
     state = DriverState::from_json(ckpt->driver);
+    replay_from = ckpt->generation;
   }
+  store.truncate_after(run_id, replay_from);
   store.update_run_status(run_id, "running", "");
   return loop(store, run_id, std::move(state));
 }
@@ -227,7 +231,8 @@ RunOutcome Experiment::resume(const std::string& path, const std::vector<std::st
       throw UsageError(fmt::format(
           "--set {}: only termination settings (experiment.max_generations, max_evaluations, "
           "max_seconds, target_fitness, stagnation_*, max_failed_generations, test_every, "
-          "artifact_every) can change on resume; anything else would change the run",
+          "artifact_every, checkpoint_every) can change on resume; anything else would change the "
+          "run",
           key));
   }
   auto cfg = load_config_text(info.config, path + " (stored configuration)", sets);
@@ -278,6 +283,10 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
     if (stop_reason.empty()) {
       if (auto r = optimizer_->stop_reason()) stop_reason = *r;
     }
+    const bool all_params =
+        spec_.store_params == "all" || (spec_.store_params == "auto" && space_.dim() <= 1000);
+    double last_checkpoint_bytes = 0;
+    auto last_checkpoint = clock::now();
     while (stop_reason.empty()) {
       const auto t0 = clock::now();
       const std::int64_t g = st.next_generation;
@@ -304,6 +313,7 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
       // Statistics of this generation.
       GenerationRecord rec;
       rec.generation = g;
+      bool improved = false;
       rec.evaluations = static_cast<std::int64_t>(batch.size());
       weighted.resize(batch.size());
       std::vector<double> ok_values;
@@ -335,6 +345,7 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
         rec.best_fitness = evals[b].fitness;
         rec.best_params = batch[b].params;
         if (weighted[b] > st.best_weighted) {
+          improved = true;
           st.best_weighted = weighted[b];
           st.best_fitness = evals[b].fitness;
           st.best_params = batch[b].params;
@@ -399,12 +410,28 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
                                  (spec_.artifact_every > 0 && (g + 1) % spec_.artifact_every == 0);
       if (artifact_time) artifacts = optimizer_->artifacts();
 
+      // Large spaces keep the best parameters only where they matter (see store_params).
+      if (!all_params && !improved && !artifact_time) rec.best_params.clear();
+
+      // Checkpoints of large states (an ensemble of networks) every generation would cost more
+      // than the generations; the results do not depend on where a resumed run restarts.
+      const bool checkpoint_time =
+          artifact_time || (spec_.checkpoint_every > 0
+                                ? (g + 1) % spec_.checkpoint_every == 0
+                                : last_checkpoint_bytes < (1 << 20) ||
+                                      clock::now() - last_checkpoint >= std::chrono::seconds(30));
       Checkpoint ckpt;
       ckpt.generation = g;
-      ckpt.optimizer = state::encode(optimizer_->state());
-      ckpt.driver = st.to_json();
+      if (checkpoint_time) {
+        ckpt.optimizer = state::encode(optimizer_->state());
+        ckpt.driver = st.to_json();
+        last_checkpoint_bytes = static_cast<double>(ckpt.optimizer.size());
+        last_checkpoint = clock::now();
+      }
+      const auto t_store = clock::now();
       store.record_generation(run_id, rec, batch, evals, weighted, ckpt, artifacts,
-                              spec_.store_level, spec_.store_outputs);
+                              spec_.store_level, spec_.store_outputs, all_params, checkpoint_time);
+      st.elapsed += std::chrono::duration<double>(clock::now() - t_store).count();
 
       ProgressSnapshot snap;
       snap.generation = g;

@@ -37,6 +37,28 @@ ExperimentSpec ExperimentSpec::read(Options& o, const std::string& default_name)
       "evaluations: every evaluation is a row; generations: statistics, best individual and "
       "checkpoints only (for very cheap objectives)",
       Check::one_of({"evaluations", "generations"})));
+  {
+    const auto every = o.get<std::string>(
+        "checkpoint_every", "auto",
+        "checkpoint the optimizer every N generations, or auto: every generation while a "
+        "checkpoint is under 1 MB, otherwise at most every 30 s (an EnKF ensemble is tens of MB); "
+        "always at the end and on Ctrl-C. A resumed run replays from its last checkpoint and "
+        "gives the same results either way");
+    if (every != "auto") {
+      char* end = nullptr;
+      const long long n = std::strtoll(every.c_str(), &end, 10);
+      if (every.empty() || *end != '\0' || n < 1)
+        o.fail("checkpoint_every", "must be auto or a whole number >= 1, not '" + every + "'");
+      s.checkpoint_every = n;
+    }
+  }
+  s.store_params = o.get<std::string>(
+      "store_params", "auto",
+      "parameters in the store: all (every evaluation's parameters and every generation's best), "
+      "best (only the best individual when it improves and at the end; evaluations keep fitness, "
+      "metrics and seed), auto (all up to 1,000 parameters, else best: a network's weights for "
+      "every member and generation would be gigabytes; the ensemble is in the checkpoint)",
+      Check::one_of({"auto", "all", "best"}));
   s.store_outputs = o.get<bool>("store_outputs", false,
                                 "also store each evaluation's model outputs (EnKF) as a blob");
   s.fitness_weights = o.get<std::vector<double>>(

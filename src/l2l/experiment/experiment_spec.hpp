@@ -27,11 +27,13 @@ struct ExperimentSpec {
   Termination termination;
   std::string store;  // empty: runs/<name>-<timestamp>.db
   StoreLevel store_level = StoreLevel::evaluations;
+  std::string store_params = "auto";  // all | best | auto (all up to 1,000 parameters)
   bool store_outputs = false;
   std::vector<double> fitness_weights;  // empty: the optimizee's defaults
   BoundPolicy bound_policy = BoundPolicy::clip;
   std::int64_t test_every = 0;
   std::int64_t artifact_every = 10;
+  std::int64_t checkpoint_every = 0;  // 0: auto (every generation while checkpoints are small)
 
   static ExperimentSpec read(Options& o, const std::string& default_name);
 };

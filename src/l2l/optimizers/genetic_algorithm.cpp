@@ -31,6 +31,12 @@ GeneticAlgorithm::Config GeneticAlgorithm::Config::read(Options& o) {
                                    "standard deviation of Gaussian mutation in parameter units "
                                    "(L2L mut_par)",
                                    Check::at_least(0));
+  c.mutation_scale = o.get<std::string>(
+      "mutation_scale", c.mutation_scale,
+      "units of mutation_sigma: parameter (raw units, as L2L) or range (a fraction of each "
+      "parameter's range, log-aware: for spaces that mix scales, such as nested runs' "
+      "hyperparameters)",
+      Check::one_of({"parameter", "range"}));
   c.elitism = o.get<std::int64_t>("elitism", 0,
                                   "best individuals copied unchanged into the next generation",
                                   Check::at_least(0));
@@ -55,6 +61,17 @@ std::size_t GeneticAlgorithm::tournament(const std::vector<Individual>& pop) {
 }
 
 void GeneticAlgorithm::mutate(std::vector<double>& x) {
+  if (cfg_.mutation_scale == "range") {
+    // Mutate in unit coordinates so that one sigma means the same for an ensemble size in
+    // [10, 200] as for a log-scale gamma in [1e-3, 1].
+    auto u = space_.to_unit(x);
+    for (auto& v : u)
+      if (rng_.bernoulli(cfg_.gene_mutation_probability))
+        v += rng_.normal(0.0, cfg_.mutation_sigma);
+    for (auto& v : u) v = std::clamp(v, 0.0, 1.0);
+    x = space_.from_unit(u);
+    return;
+  }
   for (auto& v : x)
     if (rng_.bernoulli(cfg_.gene_mutation_probability)) v += rng_.normal(0.0, cfg_.mutation_sigma);
 }

@@ -10,6 +10,7 @@
 //   5. offspring identical to an earlier one are mutated again (L2L's duplicate re-mutation);
 //   6. only changed individuals are evaluated (unless reevaluate: true, for noisy objectives).
 // Failure policy: a failed individual has fitness -inf, so it ranks last in every tournament.
+#include <string>
 #include <unordered_map>
 
 #include "l2l/core/rng.hpp"
@@ -27,6 +28,7 @@ class GeneticAlgorithm final : public Optimizer {
     std::int64_t tournament_size = 15;
     double blend_alpha = 0.5;
     double mutation_sigma = 1.0;
+    std::string mutation_scale = "parameter";
     std::int64_t elitism = 0;
     bool reevaluate = false;
     static Config read(Options& o);

@@ -431,6 +431,7 @@ json Collector::parameter_section() {
   for (auto p : picks) {
     st.bind(1, run_id_).bind(2, gen_ids[p]).bind(3, static_cast<std::int64_t>(limit));
     while (st.step()) {
+      if (st.get_text(1).empty()) continue;  // not stored (experiment.store_params)
       if (!parse_number_array(st.get_text(1), x) || x.size() != d) {
         ++malformed;
         continue;

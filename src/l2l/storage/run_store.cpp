@@ -249,7 +249,7 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
                                  std::span<const Evaluation> evals,
                                  std::span<const double> weighted, const Checkpoint& ckpt,
                                  std::span<const Artifact> optimizer_artifacts, StoreLevel level,
-                                 bool store_outputs) {
+                                 bool store_outputs, bool store_params, bool write_checkpoint) {
   std::lock_guard lock(mu_);
   sql::Transaction tx(*db_);
   std::string params, fitness, metrics;
@@ -258,10 +258,14 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
     const auto& c = batch[i];
     const auto& e = evals[i];
     if (level == StoreLevel::evaluations) {
-      params.clear();
-      append_json_array(params, c.params);
       ins.bind(1, run).bind(2, c.generation).bind(3, c.index).bind(4, c.batch);
-      ins.bind_text_ref(5, params);
+      if (store_params) {
+        params.clear();
+        append_json_array(params, c.params);
+        ins.bind_text_ref(5, params);
+      } else {
+        ins.bind_null(5);
+      }
       if (e.fitness.empty()) {
         ins.bind_null(6);
       } else {
@@ -333,12 +337,24 @@ void RunStore::record_generation(std::int64_t run, const GenerationRecord& g,
   gs.bind_text(16, g.info.dump());
   gs.run();
 
-  upsert_ckpt_->bind(1, run)
-      .bind(2, ckpt.generation)
-      .bind_blob(3, ckpt.optimizer)
-      .bind_text(4, ckpt.driver.dump())
-      .bind(5, now_seconds())
-      .run();
+  if (write_checkpoint)
+    upsert_ckpt_->bind(1, run)
+        .bind(2, ckpt.generation)
+        .bind_blob(3, ckpt.optimizer)
+        .bind_text(4, ckpt.driver.dump())
+        .bind(5, now_seconds())
+        .run();
+  tx.commit();
+}
+
+void RunStore::truncate_after(std::int64_t run, std::int64_t generation) {
+  std::lock_guard lock(mu_);
+  sql::Transaction tx(*db_);
+  for (const char* table : {"evaluations", "generations", "artifacts"}) {
+    auto st = db_->prepare(fmt::format("DELETE FROM {} WHERE run=?1 AND generation>?2", table));
+    st.bind(1, run).bind(2, generation);
+    st.run();
+  }
   tx.commit();
 }
 

@@ -79,13 +79,18 @@ class RunStore {
   void update_run_status(std::int64_t run, const std::string& status,
                          const std::string& stop_reason);
 
-  // One transaction: evaluations (all, or none at level `generations`), evaluation artifacts,
+  // One transaction: evaluations (all, or none at level `generations`; parameters NULL unless
+  // store_params), evaluation artifacts,
   // the generation row, optimizer artifacts and the checkpoint.
   void record_generation(std::int64_t run, const GenerationRecord& g,
                          std::span<const Candidate> batch, std::span<const Evaluation> evals,
                          std::span<const double> weighted, const Checkpoint& checkpoint,
                          std::span<const Artifact> optimizer_artifacts, StoreLevel level,
-                         bool store_outputs);
+                         bool store_outputs, bool store_params = true,
+                         bool write_checkpoint = true);
+  // Removes what a run stored after `generation` (evaluations, generations, artifacts): a run
+  // resumed from an older checkpoint replays those generations.
+  void truncate_after(std::int64_t run, std::int64_t generation);
 
   std::optional<Checkpoint> checkpoint(std::int64_t run);
   RunInfo run(std::int64_t id);

@@ -308,10 +308,18 @@ nlohmann::json raster_json(const SpikeRecord& r, const ReservoirNetwork& net, in
                   {"cluster_exc", p.out_exc}});
   std::vector<double> t(r.times.size());
   for (std::size_t k = 0; k < t.size(); ++k) t[k] = std::round(r.times[k] * 10.0) / 10.0;
-  return {{"kind", "spike_raster"},    {"label", label},
-          {"cooldown_ms", p.cooldown}, {"presentation_ms", p.presentation},
-          {"populations", pops},       {"cluster_rates_hz", res.rates},
-          {"senders", r.senders},      {"times_ms", t}};
+  // The report's raster format (docs/report.md): senders, times in ms, populations, window.
+  return {{"kind", "spike_raster"},
+          {"label", fmt::format("digit {} (cool-down {} ms, then the image)", label, p.cooldown)},
+          {"class", label},
+          {"t_start", 0.0},
+          {"t_stop", p.cooldown + p.presentation},
+          {"cooldown_ms", p.cooldown},
+          {"presentation_ms", p.presentation},
+          {"populations", pops},
+          {"cluster_rates_hz", res.rates},
+          {"senders", r.senders},
+          {"times", t}};
 }
 
 }  // namespace
@@ -357,7 +365,7 @@ Evaluation SpikingReservoir::evaluate_images(const Candidate& c, bool test_set,
         e.observations.push_back(static_cast<int>(j) == label ? 1.0 : 0.0);
       }
     if (artifacts && n == 0)
-      e.artifacts.push_back({fmt::format("spiking_reservoir/raster_g{}_{}", c.generation,
+      e.artifacts.push_back({fmt::format("spiking_reservoir/g{}_{}.raster", c.generation,
                                          c.phase == Phase::test ? "test" : "train"),
                              "json", raster_json(raster, *full_, s.labels[idx[n]], r).dump()});
   }
