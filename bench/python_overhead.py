@@ -9,6 +9,9 @@ Prints, in microseconds per evaluation (median of R repeats):
             params dict + context built, result parsed), minus `own`
   l2l run   a whole run (GA, serial evaluator, store_level generations) per evaluation, minus
             `own`: adapter plus the GA's ask/tell and the store's per-generation statistics
+  workers   the same run with workers=True (pickled optimizee in a `python -m l2l.worker`
+            process; pipe and JSON per evaluation), fewer generations
+  l2l C++   the same run with a built-in C++ function optimizee: the engine's own share
   deap      DEAP's eaSimple (same GA operators and population) per evaluation, minus `own`
 Target of issue 10: adapter overhead <= 2 us.
 """
@@ -70,14 +73,14 @@ def adapter_cost(n):
         l2l._l2l.unregister_optimizee(h)
 
 
-def l2l_run_cost(population, generations):
+def l2l_run_cost(population, generations, optimizee=None, workers=False):
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
         res = l2l.Experiment(
-            optimizee=Trivial(), out=os.path.join(d, "b.db"),
+            optimizee=optimizee or Trivial(), out=os.path.join(d, "b.db"),
             optimizer=dict(type="ga", population=population, tournament_size=3,
                            crossover_probability=0.5, mutation_probability=0.2),
-            evaluator="serial",
+            evaluator="serial", workers=workers,
             experiment=dict(seed=1, max_generations=generations, store_level="generations")).run()
         t = time.perf_counter() - t0
     return t / res.evaluations
@@ -130,6 +133,15 @@ def main():
     own = med(own_cost, a.evals)
     adapter = med(adapter_cost, a.evals)
     run = med(l2l_run_cost, a.population, a.generations)
+    # Worker processes (workers=True, one worker: serial evaluator): pipe + JSON per evaluation.
+    # The optimizee must be importable by the worker, hence this module's class, not __main__'s.
+    import importlib
+    worker_obj = importlib.import_module("python_overhead").Trivial()
+    run_workers = med(l2l_run_cost, a.population, max(1, a.generations // 5), worker_obj, True)
+    # The same run with a C++ benchmark function (about 20 ns per call) instead of the Python
+    # optimizee: the engine's own share (GA, repair, statistics) of the whole-run figure.
+    run_cpp = med(l2l_run_cost, a.population, a.generations,
+                  dict(type="function", preset="Rastrigin2d"))
     try:
         deap = med(deap_cost, a.population, a.generations)
     except ImportError:
@@ -139,6 +151,8 @@ def main():
     print(f"  own cost of the trivial Python function      {own:8.3f}")
     print(f"  l2l adapter overhead (serial evaluator call) {adapter - own:8.3f}   target <= 2")
     print(f"  l2l whole run (GA pop {a.population}) overhead      {run - own:8.3f}")
+    print(f"  l2l whole run, workers=True (1 process)      {run_workers - own:8.3f}")
+    print(f"  l2l whole run, C++ function optimizee        {run_cpp:8.3f}   (engine share)")
     print(f"  DEAP eaSimple (pop {a.population}) overhead         {deap - own:8.3f}")
 
 

@@ -50,7 +50,9 @@ foreach(prop INCLUDE_DIRECTORIES COMPILE_DEFINITIONS LINK_LIBRARIES)
 endforeach()
 
 file(GLOB L2L_PYTHON_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/python/src/*.cpp)
-pybind11_add_module(_l2l ${L2L_PYTHON_SOURCES})
+# NO_EXTRAS: no link-time optimization (it only spans the three binding files here and costs a
+# minute of serial linking on a busy machine) and no stripping.
+pybind11_add_module(_l2l NO_EXTRAS ${L2L_PYTHON_SOURCES})
 target_link_libraries(_l2l PRIVATE l2l_core_pic)
 set(L2L_PYTHON_DIR ${CMAKE_BINARY_DIR}/python)
 set_target_properties(_l2l PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${L2L_PYTHON_DIR}/l2l)

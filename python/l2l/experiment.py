@@ -110,7 +110,9 @@ class Experiment:
         ev_type = evaluator if isinstance(evaluator, str) else (evaluator or {}).get("type")
         if ev_type is None and isinstance(config, dict):
             ev_type = (config.get("evaluator") or {}).get("type")
-        self.workers = bool(workers) if workers is not None else ev_type in ("processes", "mpi")
+        if workers is None:
+            workers = ev_type in ("processes", "mpi")
+        self.workers = workers if isinstance(workers, dict) else bool(workers)
         if isinstance(config, dict) or config is None:
             cfg = json.loads(json.dumps(config or {}))  # a deep copy
             for key, value in sections.items():
@@ -209,9 +211,15 @@ def _attach(obj, workers, out):
             if is_array:
                 p["size"] = size
             params.append(p)
-        yield {"type": "external", "mode": "worker",
-               "command": [sys.executable, "-m", "l2l.worker", pickle_path],
-               "parameters": params, "objectives": objectives, "weights": weights,
-               "env": {"PYTHONPATH": path}}
+        section = {"type": "external", "mode": "worker",
+                   "command": [sys.executable, "-m", "l2l.worker", pickle_path],
+                   "parameters": params, "objectives": objectives, "weights": weights,
+                   "env": {"PYTHONPATH": path}}
+        if isinstance(workers, dict):
+            # Options of the external optimizee: timeout, env, cwd, stderr_tail...
+            extra = dict(workers)
+            section["env"].update(extra.pop("env", {}))
+            section.update(extra)
+        yield section
     finally:
         os.unlink(pickle_path)

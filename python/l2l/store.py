@@ -9,7 +9,6 @@ import json
 import sqlite3
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["RunStore", "open_run"]
 
@@ -35,6 +34,8 @@ class RunStore:
 
     def sql(self, query, params=()):
         """Any SQL query as a DataFrame."""
+        import pandas as pd  # imported on first use: worker processes never need it
+
         return pd.read_sql_query(query, self._con, params=params)
 
     def _run_id(self, run):
@@ -73,8 +74,10 @@ class RunStore:
         return df
 
     def evaluations(self, run=None, expand=True):
-        """One row per evaluation; with expand, one column per parameter element (``p.NAME``)
-        and per objective (``f.NAME``) besides the decoded JSON columns."""
+        """One row per evaluation; with expand, one column per parameter element (``p.NAME``,
+        up to 1,000 elements) and per objective (``f.NAME``) besides the decoded JSON columns."""
+        import pandas as pd
+
         run_id = self._run_id(run)
         df = self.sql("SELECT * FROM evaluations WHERE run = ? ORDER BY generation, idx",
                       (run_id,))
@@ -88,11 +91,16 @@ class RunStore:
             lambda b: np.frombuffer(b, dtype="<f8") if b is not None else None)
         if expand and len(df):
             names = self.param_names(run_id)
-            p = pd.DataFrame(df["params"].tolist(), index=df.index)
-            if len(names) == p.shape[1]:
-                p.columns = [f"p.{n}" for n in names]
+            # With experiment.store_params = best (auto for large spaces) evaluations keep no
+            # parameters: those rows get NaN, and no columns at all when none kept any.
+            width = max((len(v) for v in df["params"] if v), default=0)
+            if width and width <= 1000:
+                p = pd.DataFrame([v if v else [np.nan] * width for v in df["params"]],
+                                 index=df.index)
+                p.columns = ([f"p.{n}" for n in names] if len(names) == width else
+                             [f"p.{i}" for i in range(width)])
             else:
-                p.columns = [f"p.{i}" for i in range(p.shape[1])]
+                p = pd.DataFrame(index=df.index)
             objectives = _loads(self._con.execute("SELECT objectives FROM runs WHERE id = ?",
                                                   (run_id,)).fetchone()[0]) or ["fitness"]
             f = pd.DataFrame([v if v else [np.nan] * len(objectives) for v in df["fitness"]],
