@@ -288,3 +288,13 @@ def test_readme_example_runs_from_file(tmp_path):
     res = l2l.Experiment(os.path.join(src, "examples", "rastrigin-ga.yaml"),
                          out=tmp_path / "r.db", sets=["experiment.max_generations=2"]).run()
     assert res.generations == 2 and res.evaluations > 100
+
+
+def test_store_without_parameters(tmp_path):
+    exp = ga(population=6, generations=2)
+    exp["experiment"]["store_params"] = "best"
+    res = l2l.Experiment(optimizee=Sphere(), out=tmp_path / "best.db", **exp).run()
+    ev = l2l.open_run(res.store_path).evaluations()
+    assert len(ev) == res.evaluations
+    assert not any(c.startswith("p.") for c in ev.columns)
+    assert ev["f.fitness"].notna().all()
