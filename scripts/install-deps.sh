@@ -33,6 +33,11 @@ PACKAGES=(
   chromium
   openmpi-bin
   libopenmpi-dev
+  pybind11-dev
+  python3-dev
+  python3-numpy
+  python3-pandas
+  python3-pytest
 )
 
 # Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.
