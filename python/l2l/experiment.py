@@ -93,6 +93,7 @@ class Experiment:
                  progress=False, workers=None):
         self._file = None
         self._text = None
+        self._cfg = None
         self._python = None
         self.sets = list(sets)
         self.out = "" if out is None else os.fspath(out)
@@ -125,6 +126,7 @@ class Experiment:
                 else:
                     cfg[key] = value
             self._text = _to_yaml(cfg)
+            self._cfg = cfg
             self._name = "<python>"
         else:
             if isinstance(config, os.PathLike) or (isinstance(config, str) and "\n" not in config
@@ -158,6 +160,32 @@ class Experiment:
                          self.threads, "", self.progress)
         return RunResult(d)
 
+    def write_yaml(self, path):
+        """Writes this experiment as an experiment file that ``l2l run`` runs unchanged, including
+        ``mpirun -n N l2l run PATH --evaluator mpi`` on a cluster. A Python optimizee becomes an
+        ``external`` optimizee in worker mode (``python -m l2l.worker``) serving a pickled copy
+        saved beside the file as PATH.optimizee.pickle; keep both while the run may resume. Only
+        for experiments given as dicts/keyword sections (not files or YAML text) without
+        ``sets``. Returns the path."""
+        if self._cfg is None or self.sets:
+            raise ValueError("write_yaml() needs an experiment given as dicts or keyword "
+                             "sections, without sets (put the values into the dicts)")
+        path = os.fspath(path)
+        cfg = json.loads(json.dumps(self._cfg))
+        if self._python is not None:
+            obj = self._python
+            if type(obj).__module__ == "__main__":
+                raise ValueError(f"write_yaml() needs an optimizee class that worker processes "
+                                 f"can import: {type(obj).__qualname__} is defined in __main__; "
+                                 "move it to a module")
+            pickle_path = os.path.abspath(path) + ".optimizee.pickle"
+            with open(pickle_path, "wb") as f:
+                pickle.dump(obj, f)
+            cfg["optimizee"] = _worker_section(obj, pickle_path)
+        with open(path, "w") as f:
+            f.write(_to_yaml(cfg) + "\n")
+        return path
+
     @staticmethod
     def resume(store_path, *, optimizee=None, workers=False, sets=(), threads=0,
                progress=False):
@@ -176,6 +204,23 @@ class Experiment:
 def _class_name(obj):
     cls = type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _worker_section(obj, pickle_path):
+    """The `external` optimizee (worker mode) that serves the pickled object."""
+    space, objectives, weights = _describe_optimizee(obj)
+    path = os.pathsep.join(p for p in [os.path.dirname(os.path.dirname(__file__))] + sys.path
+                           if p and os.path.isdir(p))
+    params = []
+    for name, size, is_array, lo, hi, log, integer in space:
+        p = {"name": name, "min": lo, "max": hi, "log": log, "integer": integer}
+        if is_array:
+            p["size"] = size
+        params.append(p)
+    return {"type": "external", "mode": "worker",
+            "command": [sys.executable, "-m", "l2l.worker", pickle_path],
+            "parameters": params, "objectives": objectives, "weights": weights,
+            "env": {"PYTHONPATH": path}}
 
 
 @contextlib.contextmanager
@@ -203,18 +248,7 @@ def _attach(obj, workers, out):
     try:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(obj, f)
-        path = os.pathsep.join(p for p in [os.path.dirname(os.path.dirname(__file__))] + sys.path
-                               if p and os.path.isdir(p))
-        params = []
-        for name, size, is_array, lo, hi, log, integer in space:
-            p = {"name": name, "min": lo, "max": hi, "log": log, "integer": integer}
-            if is_array:
-                p["size"] = size
-            params.append(p)
-        section = {"type": "external", "mode": "worker",
-                   "command": [sys.executable, "-m", "l2l.worker", pickle_path],
-                   "parameters": params, "objectives": objectives, "weights": weights,
-                   "env": {"PYTHONPATH": path}}
+        section = _worker_section(obj, pickle_path)
         if isinstance(workers, dict):
             # Options of the external optimizee: timeout, env, cwd, stderr_tail...
             extra = dict(workers)

@@ -298,3 +298,30 @@ def test_store_without_parameters(tmp_path):
     assert len(ev) == res.evaluations
     assert not any(c.startswith("p.") for c in ev.columns)
     assert ev["f.fitness"].notna().all()
+
+
+def test_mpi_job_runs_python_optimizee_from_written_yaml(tmp_path, l2l_binary):
+    """write_yaml() hands a Python-defined experiment to `mpirun l2l run --evaluator mpi`: the
+    ranks evaluate the pickled optimizee in worker processes, with the in-process results."""
+    import shutil
+    mpirun = shutil.which("mpirun")
+    if mpirun is None:
+        pytest.skip("mpirun not installed")
+    ref = l2l.Experiment(optimizee=Flaky(), out=tmp_path / "ref.db",
+                         **ga(population=8, generations=3)).run()
+    path = l2l.Experiment(optimizee=Flaky(), **ga(population=8, generations=3)).write_yaml(
+        tmp_path / "exp.yaml")
+    assert os.path.exists(str(path) + ".optimizee.pickle")
+    store = tmp_path / "mpi.db"
+    subprocess.run([mpirun, "--oversubscribe", "--allow-run-as-root", "-n", "3", l2l_binary,
+                    "run", path, "--out", str(store), "--evaluator", "mpi", "-q"],
+                   check=True, timeout=600, stdout=subprocess.DEVNULL)
+    a = l2l.open_run(ref.store_path).evaluations()
+    b = l2l.open_run(store).evaluations()
+    assert b["params"].tolist() == a["params"].tolist()
+    assert b["fitness"].tolist() == a["fitness"].tolist()
+    assert b["status"].tolist() == a["status"].tolist()
+    assert l2l.open_run(store).runs()["evaluator"].iloc[0] == "mpi"
+    with pytest.raises(ValueError, match="dicts"):
+        l2l.Experiment(optimizee=Flaky(), sets=["experiment.seed=2"], **ga()).write_yaml(
+            tmp_path / "x.yaml")
