@@ -138,8 +138,9 @@ TEST(Cli, KillDashNineThenResumeEqualsUninterruptedRun) {
 
 TEST(Cli, KilledBetweenSparseCheckpointsReplaysAndStoresNothingTwice) {
   // Checkpoints only every 5 generations: the killed run has stored generations beyond its last
-  // checkpoint (killed at 7 or 8, checkpoint at 5); the resumed run discards them, replays from
-  // the checkpoint and ends identical to the uninterrupted run, without duplicate rows.
+  // checkpoint (typically killed at 7 or 8, checkpoint at 5); the resumed run discards them,
+  // replays from the checkpoint and ends identical to the uninterrupted run, without duplicate
+  // rows (the deletion itself: RunStore.TruncateAfterRemovesLaterGenerationsOfThatRunOnly).
   TempDir dir;
   const auto exp = write_slow_experiment(dir, "  checkpoint_every: 5\n  artifact_every: 1000\n");
   const auto full = dir.file("full.db"), killed = dir.file("killed.db");
@@ -155,7 +156,10 @@ TEST(Cli, KilledBetweenSparseCheckpointsReplaysAndStoresNothingTwice) {
     const auto ckpt = s->checkpoint(1);
     ASSERT_TRUE(ckpt.has_value());
     EXPECT_EQ((ckpt->generation + 1) % 5, 0);
-    EXPECT_LT(ckpt->generation + 1, before) << "no generation after the checkpoint to replay";
+    // The latest multiple of 5 at or below what was stored: usually 1-4 generations are beyond
+    // it and get replayed (exactly none only if the kill landed right after a checkpoint).
+    EXPECT_LE(ckpt->generation + 1, before);
+    EXPECT_LT(before - (ckpt->generation + 1), 5);
   }
   const auto r = cli(dir, {"resume", killed, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
