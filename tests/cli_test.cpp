@@ -113,21 +113,30 @@ void wait_for_generations(const std::string& store, std::int64_t n) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
+// Runs `exp` uninterrupted into `full`, then again into `killed` with SIGKILL once `n`
+// generations are stored; returns how many generations the killed run had stored.
+std::int64_t run_full_and_kill_after(const TempDir& dir, const std::string& exp,
+                                     const std::string& full, const std::string& killed,
+                                     std::int64_t n) {
+  EXPECT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
+  const pid_t pid = spawn({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
+  wait_for_generations(killed, n);
+  EXPECT_EQ(kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_code(pid), 128 + SIGKILL);
+  const auto before = stored_generations(killed);
+  EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
+  return before;
+}
+
 }  // namespace
 
 TEST(Cli, KillDashNineThenResumeEqualsUninterruptedRun) {
   TempDir dir;
   const auto exp = write_slow_experiment(dir);
   const auto full = dir.file("full.db"), killed = dir.file("killed.db");
-  ASSERT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
-
-  const pid_t pid = spawn({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
-  wait_for_generations(killed, 8);
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_code(pid), 128 + SIGKILL);
-  const auto before = stored_generations(killed);
+  const auto before = run_full_and_kill_after(dir, exp, full, killed, 8);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   EXPECT_GE(before, 8);
-  EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
 
   const auto r = cli(dir, {"resume", killed, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -144,13 +153,8 @@ TEST(Cli, KilledBetweenSparseCheckpointsReplaysAndStoresNothingTwice) {
   TempDir dir;
   const auto exp = write_slow_experiment(dir, "  checkpoint_every: 5\n  artifact_every: 1000\n");
   const auto full = dir.file("full.db"), killed = dir.file("killed.db");
-  ASSERT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
-  const pid_t pid = spawn({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
-  wait_for_generations(killed, 7);
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_code(pid), 128 + SIGKILL);
-  const auto before = stored_generations(killed);
-  EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
+  const auto before = run_full_and_kill_after(dir, exp, full, killed, 7);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   {
     auto s = RunStore::open_reader(killed);
     const auto ckpt = s->checkpoint(1);
