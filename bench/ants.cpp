@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   const int max_threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const std::string path =
       argc > 3 ? argv[3]
-               : std::string(L2L_SOURCE_DIR) + "/../shared/data/ants/evolved_gen1600_ind30.csv";
+               : std::string(L2L_SOURCE_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
   const Genome evolved = read_genome_csv(path);
   const ColonyConfig cfg;  // 15 ants, 2,000 ticks
 

@@ -14,14 +14,14 @@
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizees/ants/brain.hpp"
 
-#ifndef L2L_SHARED_DIR
-#define L2L_SHARED_DIR "../shared"
+#ifndef L2L_DATA_DIR
+#define L2L_DATA_DIR "data"
 #endif
 
 namespace l2l::ants {
 namespace {
 
-const std::string kPublished = std::string(L2L_SHARED_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
+const std::string kPublished = std::string(L2L_DATA_DIR) + "/ants/evolved_gen1600_ind30.csv";
 
 Genome zero_genome(int hidden = 20) {
   Genome g;

@@ -12,7 +12,7 @@
 namespace l2l::ants {
 namespace {
 
-const std::string kPublished = std::string(L2L_SHARED_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
+const std::string kPublished = std::string(L2L_DATA_DIR) + "/ants/evolved_gen1600_ind30.csv";
 
 TEST(AntGenome, PublishedLayoutForTwentyHiddenNeurons) {
   const GenomeLayout L{20};

@@ -18,7 +18,7 @@
 namespace l2l::ants {
 namespace {
 
-const std::string kPublished = std::string(L2L_SHARED_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
+const std::string kPublished = std::string(L2L_DATA_DIR) + "/ants/evolved_gen1600_ind30.csv";
 
 // One ant's network built node by node in the general simulator: inputs, heartbeat, hidden,
 // outputs (so that deliveries within a step come in the same source order), DC generators on the
