@@ -30,30 +30,18 @@ if(NOT Python3_FOUND OR NOT pybind11_FOUND)
 endif()
 message(STATUS "l2l: Python module for ${Python3_EXECUTABLE} (pybind11 ${pybind11_VERSION})")
 
-# A shared library needs position-independent code; the executables keep their (PIE) objects, so
-# this is a second compilation of the core with -fPIC, used only by the module.
-# -fno-semantic-interposition keeps -fPIC from blocking inlining inside the core.
-add_library(l2l_core_pic OBJECT ${L2L_SOURCES})
-set_target_properties(l2l_core_pic PROPERTIES POSITION_INDEPENDENT_CODE ON)
-target_compile_options(l2l_core_pic PRIVATE -fno-semantic-interposition)
-foreach(prop INCLUDE_DIRECTORIES COMPILE_DEFINITIONS LINK_LIBRARIES)
-  get_target_property(value l2l_core INTERFACE_${prop})
-  if(value)
-    if(prop STREQUAL "INCLUDE_DIRECTORIES")
-      target_include_directories(l2l_core_pic PUBLIC ${value})
-    elseif(prop STREQUAL "COMPILE_DEFINITIONS")
-      target_compile_definitions(l2l_core_pic PUBLIC ${value})
-    else()
-      target_link_libraries(l2l_core_pic PUBLIC ${value})
-    endif()
-  endif()
-endforeach()
+# A shared library needs position-independent code. The core is compiled once, with -fPIC, for
+# the executables and the module alike: -fno-semantic-interposition keeps -fPIC from blocking
+# inlining inside the core, and what is left of the difference to -fPIE is measured in
+# bench/README.md ("Building"): too small to pay for a second compilation of the core.
+set_target_properties(l2l_core PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_compile_options(l2l_core PRIVATE -fno-semantic-interposition)
 
 file(GLOB L2L_PYTHON_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/python/src/*.cpp)
 # NO_EXTRAS: no link-time optimization (it only spans the three binding files here and costs a
 # minute of serial linking on a busy machine) and no stripping.
 pybind11_add_module(_l2l NO_EXTRAS ${L2L_PYTHON_SOURCES})
-target_link_libraries(_l2l PRIVATE l2l_core_pic)
+target_link_libraries(_l2l PRIVATE l2l_core)
 set(L2L_PYTHON_DIR ${CMAKE_BINARY_DIR}/python)
 set_target_properties(_l2l PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${L2L_PYTHON_DIR}/l2l)
 
@@ -71,6 +59,15 @@ endforeach()
 add_custom_target(l2l_python_package ALL DEPENDS ${L2L_PYTHON_COPIES})
 add_dependencies(_l2l l2l_python_package)
 
+# `cmake --install build [--prefix P]` puts the package into P/lib/python3.X/dist-packages: with
+# the default prefix /usr/local that is on the path of Debian's /usr/bin/python3, so `import l2l`
+# works without PYTHONPATH (another prefix: PYTHONPATH=P/lib/python3.X/dist-packages).
+set(L2L_PYTHON_INSTALL_DIR
+  "lib/python${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}/dist-packages"
+  CACHE STRING "where cmake --install puts the Python package, relative to the prefix")
+install(TARGETS _l2l LIBRARY DESTINATION ${L2L_PYTHON_INSTALL_DIR}/l2l)
+install(FILES ${L2L_PYTHON_PACKAGE} DESTINATION ${L2L_PYTHON_INSTALL_DIR}/l2l)
+
 if(L2L_BUILD_TESTS)
   enable_testing()
   execute_process(COMMAND ${Python3_EXECUTABLE} -c "import pytest, numpy, pandas"
@@ -86,4 +83,10 @@ if(L2L_BUILD_TESTS)
     set_tests_properties(python_tests PROPERTIES TIMEOUT 600 LABELS python
       ENVIRONMENT "PYTHONPATH=${L2L_PYTHON_DIR};L2L_SOURCE_DIR=${PROJECT_SOURCE_DIR};PYTHONDONTWRITEBYTECODE=1")
   endif()
+  # Installs this build into a temporary prefix and uses it from there: the command, a report
+  # (the JavaScript it inlines) and `import l2l`.
+  add_test(NAME install_test
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/install_test.sh ${CMAKE_BINARY_DIR}
+      ${Python3_EXECUTABLE} ${L2L_PYTHON_INSTALL_DIR} ${PROJECT_SOURCE_DIR})
+  set_tests_properties(install_test PROPERTIES TIMEOUT 600)
 endif()

@@ -1,56 +1,68 @@
 #!/usr/bin/env bash
 # Installs the Debian packages l2l needs to build, test and run. Idempotent: when everything is
 # present it only checks (no network). Run as root (or with sudo available).
-#   bash scripts/install-deps.sh           build, run and test dependencies
+#   bash scripts/install-deps.sh           what building and running l2l needs (Quick start, 1st command)
+#   bash scripts/install-deps.sh --test    also what the test suite needs (2nd command)
 #   bash scripts/install-deps.sh --bench   also the reference systems the benchmarks compare with
 set -euo pipefail
 
+# What building and running l2l needs: the main job, the `l2l` command and the Python package.
 PACKAGES=(
   build-essential
   cmake
   ninja-build
   pkg-config
-  git
   ccache
   libeigen3-dev
   libtbb-dev
   libyaml-cpp-dev
   libsqlite3-dev
-  sqlite3
   libcli11-dev
   libfmt-dev
-  libspdlog-dev
   nlohmann-json3-dev
-  libgtest-dev
-  libgmock-dev
-  libbenchmark-dev
   libopenblas-dev
-  zlib1g-dev
-  python3
-  nodejs
-  dataset-fashion-mnist
   libopenblas0-pthread
-  chromium
+  zlib1g-dev
   openmpi-bin
   libopenmpi-dev
-  pybind11-dev
+  python3
   python3-dev
   python3-numpy
-  python3-pandas
-  python3-pytest
+  pybind11-dev
+  nodejs
 )
 
-# Reference systems for bench/ only (pagmo2, DEAP, Brian2, PyTorch): large, never needed to build.
+# What only the test suite needs (--test): GoogleTest, pytest and pandas for the Python tests,
+# Chromium for the report's browser test.
+TEST_PACKAGES=(
+  libgtest-dev
+  libgmock-dev
+  python3-pytest
+  python3-pandas
+  chromium
+)
+
+# Reference systems and data sets for bench/ and some examples only (--bench): large, never
+# needed to build.
 BENCH_PACKAGES=(
   python3-torch
   libpagmo-dev
   python3-deap
   python3-numpy
+  python3-pandas
   python3-brian
+  dataset-fashion-mnist
 )
 
 want=("${PACKAGES[@]}")
-if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
+js_flags=()
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=("${TEST_PACKAGES[@]}"); js_flags=(--dev) ;;
+    --bench) want+=("${BENCH_PACKAGES[@]}") ;;
+    *) echo "install-deps: unknown option '$arg' (known: --test, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do
@@ -70,5 +82,6 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# JavaScript for reports and the report browser test (npm registry, pinned by a lock file).
-bash "$(dirname "${BASH_SOURCE[0]}")/install-js.sh"
+# JavaScript for reports, and with --test for the report's browser test (npm registry, pinned by a
+# lock file).
+bash "$(dirname "${BASH_SOURCE[0]}")/install-js.sh" "${js_flags[@]}"

@@ -4,11 +4,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --test
 jobs=$(nproc)
 
 echo "== Release build and tests"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DL2L_BUILD_TESTS=ON -DL2L_BUILD_BENCH=ON \
+  >/dev/null
 cmake --build build
 ctest --test-dir build --output-on-failure -j"$jobs"
 

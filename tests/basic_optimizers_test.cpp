@@ -201,6 +201,41 @@ TEST(GeneticAlgorithm, RangeScaledMutationStepsAreTheSameFractionOfEveryRange) {
   EXPECT_THROW(make("type: ga\nmutation_scale: percent\n", s, 1), ConfigError);
 }
 
+TEST(GeneticAlgorithm, TournamentLargerThanThePopulationDrawsWithReplacementAndPicksTheBest) {
+  // 8 individuals, 200 aspirants drawn with replacement: the best is missed with probability
+  // (7/8)^200 < 1e-11 per tournament, so every offspring descends from it. Without crossover and
+  // mutation an offspring is the best itself or, being its duplicate, the best re-mutated by a
+  // tiny step. With tournaments of one (uniform choice) all 8 would descend from the best with
+  // probability 8^-8.
+  const auto s = box(3);
+  for (const int size : {200, 1}) {
+    auto ga = make(fmt::format("type: ga\npopulation: 8\ntournament_size: {}\n"
+                               "crossover_probability: 0\nmutation_probability: 0\n"
+                               "mutation_sigma: 1e-6\nreevaluate: true\n",
+                               size),
+                   s, 11);
+    auto first = ga->ask();
+    std::vector<Evaluation> evals(first.size());
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < first.size(); ++i) {
+      evals[i].fitness = {rastrigin(first[i].params)};
+      if (evals[i].fitness[0] < evals[best].fitness[0]) best = i;
+    }
+    ga->tell(first, evals);
+    std::size_t from_best = 0;
+    for (const auto& c : ga->ask()) {
+      double d = 0;
+      for (std::size_t k = 0; k < c.params.size(); ++k)
+        d = std::max(d, std::abs(c.params[k] - first[best].params[k]));
+      from_best += d < 1e-3;
+    }
+    if (size == 200)
+      EXPECT_EQ(from_best, 8u);
+    else
+      EXPECT_LT(from_best, 8u);
+  }
+}
+
 TEST(GeneticAlgorithm, RejectsBadOptions) {
   const auto s = box(2);
   EXPECT_THROW(make("type: ga\npopulation: 1\n", s, 1), ConfigError);

@@ -185,8 +185,25 @@ TEST(ExternalOptimizee, MisbehavingProgramsAreFailedEvaluationsWithReasons) {
     EXPECT_EQ(e.status, c.status) << c.code << " -> " << e.reason;
     EXPECT_NE(e.reason.find(c.reason), std::string::npos) << c.code << " -> " << e.reason;
   }
-  auto o = external("  command: [no-such-program-for-l2l]\n");
-  EXPECT_NE(eval(*o).reason.find("not found in PATH"), std::string::npos);
+  // A program that is not there is a configuration error, before any store exists ...
+  try {
+    external("  command: [no-such-program-for-l2l]\n");
+    ADD_FAILURE() << "a missing program was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("optimizee.command: program 'no-such-program-for-l2l' "
+                                         "not found or not executable (searched PATH)"),
+              std::string::npos)
+        << e.what();
+  }
+  // ... and one that vanishes during the run fails its evaluations, with the reason.
+  Scripts s1;
+  const auto vanishing = s1.add("vanishing.sh", "#!/bin/sh\necho '{\"fitness\": 1}'\n");
+  std::filesystem::permissions(vanishing, std::filesystem::perms::owner_all);
+  auto o = external("  command: [\"" + vanishing + "\"]\n");
+  std::filesystem::remove(vanishing);
+  const auto gone = eval(*o);
+  EXPECT_EQ(gone.status, Status::failed);
+  EXPECT_NE(gone.reason.find("vanishing.sh"), std::string::npos) << gone.reason;
   Scripts s2;
   const auto nofile = s2.add("nofile.py", "pass\n");
   auto f = external(cmd(nofile) + "  output: file\n");

@@ -19,12 +19,14 @@ __version__ = _l2l.__version__
 
 def _find_cli():
     # The processes evaluator's workers are the l2l executable: in the build tree it sits two
-    # directories above this package (build/python/l2l -> build/l2l); else the one on PATH.
+    # directories above this package (build/python/l2l -> build/l2l), installed in the prefix's
+    # bin (P/lib/python3.X/dist-packages/l2l -> P/bin/l2l); else the one on PATH.
     import os
     import shutil
 
     here = os.path.dirname(os.path.abspath(__file__))
-    for path in (os.path.join(here, "..", "..", "l2l"), shutil.which("l2l")):
+    for path in (os.path.join(here, "..", "..", "l2l"),
+                 os.path.join(here, "..", "..", "..", "..", "bin", "l2l"), shutil.which("l2l")):
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return os.path.abspath(path)
     return None

@@ -83,18 +83,18 @@ std::string Options::where(const std::string& key) const {
   std::string file = source_ ? source_->file : std::string("<config>");
   int line = -1;
   if (!describing()) {
-    if (!key.empty() && node_.IsMap()) {
-      for (auto it = node_.begin(); it != node_.end(); ++it) {
-        if (it->first.Scalar() == key) {
-          line = it->first.Mark().line;
-          break;
-        }
-      }
-    }
-    if (line < 0) line = node_.Mark().line;
+    line = line_of(key);
+    if (line < 0) line = header_line_ >= 0 ? header_line_ : node_.Mark().line;
   }
   if (line >= 0) return fmt::format("{}:{}: {}: ", file, line + 1, kp);
   return fmt::format("{}: {}: ", file, kp);
+}
+
+int Options::line_of(const std::string& key) const {
+  if (key.empty() || !node_.IsMap()) return -1;
+  for (auto it = node_.begin(); it != node_.end(); ++it)
+    if (it->first.Scalar() == key) return it->first.Mark().line;
+  return -1;
 }
 
 void Options::fail(const std::string& key, const std::string& message) const {
@@ -122,7 +122,9 @@ Options Options::child(const std::string& key, const std::string& help) {
   if (!n.IsDefined() || n.IsNull())
     return Options(YAML::Node(YAML::NodeType::Map), key_path(key), source_);
   if (!n.IsMap()) fail(key, "must be a mapping, got " + yaml_kind(n));
-  return Options(n, key_path(key), source_);
+  Options o(n, key_path(key), source_);
+  o.header_line_ = line_of(key);
+  return o;
 }
 
 YAML::Node Options::raw(const std::string& key, const std::string& help) {

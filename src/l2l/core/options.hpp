@@ -153,8 +153,12 @@ class Options {
     }
   }
   void check_number(double v, const std::string& key, const Check& c) const;
+  int line_of(const std::string& key) const;  // 0-based line of `key` in this mapping, or -1
 
   YAML::Node node_;
+  // The line of this section's own key ("optimizer:"), where errors about the section as a whole
+  // (a required key missing) point; yaml-cpp marks a mapping at its first entry instead.
+  int header_line_ = -1;
   std::string path_;
   std::shared_ptr<const ConfigSource> source_;
   std::set<std::string> used_;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace l2l {
@@ -21,6 +22,64 @@ bool is_index(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
+// Two things yaml-cpp 0.7 accepts that would silently change a run: a key given twice (it keeps
+// both entries and every lookup finds the first, so `population: 100` then `population: 50` runs
+// with 100), and a quoted string never closed (it swallows the rest of the file, sections and
+// all, into one value).
+class StrictYaml {
+ public:
+  StrictYaml(const std::string& text, const std::string& file) : text_(text), file_(file) {}
+
+  void check(const YAML::Node& node, const std::string& path) const {
+    if (node.IsScalar()) check_closed(node, path);
+    if (node.IsSequence())
+      for (std::size_t i = 0; i < node.size(); ++i)
+        check(node[i], fmt::format("{}[{}]", path, i));
+    if (!node.IsMap()) return;
+    std::map<std::string, int> first_line;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+      const std::string key_path = path.empty() ? key : path + "." + key;
+      const int line = kv.first.Mark().line + 1;
+      if (kv.first.IsScalar()) {
+        check_closed(kv.first, key_path);
+        const auto [it, fresh] = first_line.emplace(key, line);
+        if (!fresh)
+          throw ConfigError(fmt::format("{}:{}: {}: key given twice (lines {} and {})", file_,
+                                        line, key_path, it->second, line));
+      }
+      check(kv.second, key_path);
+    }
+  }
+
+ private:
+  // A quoted scalar starts at its opening quote; it must close before the end of the text
+  // ("" and '' are escaped quotes in double- and single-quoted scalars respectively).
+  void check_closed(const YAML::Node& scalar, const std::string& path) const {
+    const auto pos = scalar.Mark().pos;
+    if (pos < 0 || static_cast<std::size_t>(pos) >= text_.size()) return;
+    const char quote = text_[static_cast<std::size_t>(pos)];
+    if (quote != '"' && quote != '\'') return;
+    for (std::size_t i = static_cast<std::size_t>(pos) + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+          ++i;
+        } else {
+          return;
+        }
+      }
+    }
+    throw ConfigError(fmt::format("{}:{}: {}: YAML syntax error: the quoted string opened here "
+                                  "is never closed",
+                                  file_, scalar.Mark().line + 1, path.empty() ? "value" : path));
+  }
+
+  const std::string& text_;
+  const std::string& file_;
+};
+
 LoadedConfig parse(const std::string& text, const std::string& name) {
   LoadedConfig cfg;
   cfg.source = std::make_shared<ConfigSource>();
@@ -30,6 +89,7 @@ LoadedConfig parse(const std::string& text, const std::string& name) {
   } catch (const YAML::ParserException& e) {
     throw ConfigError(fmt::format("{}:{}: YAML syntax error: {}", name, e.mark.line + 1, e.msg));
   }
+  StrictYaml(text, name).check(cfg.root, "");
   if (!cfg.root.IsDefined() || cfg.root.IsNull()) cfg.root = YAML::Node(YAML::NodeType::Map);
   if (!cfg.root.IsMap())
     throw ConfigError(

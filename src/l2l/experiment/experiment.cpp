@@ -126,6 +126,12 @@ Experiment::Experiment(LoadedConfig config, const RunOptions& options)
   } else if (ev.IsMap() && !std::as_const(ev)["type"].IsDefined()) {
     ev["type"] = "threads";
   }
+  for (const char* section : {"optimizer", "optimizee"})
+    if (!std::as_const(config_.root)[section].IsDefined())
+      throw ConfigError(fmt::format(
+          "{}: {}: section missing (an experiment needs optimizer and optimizee sections; "
+          "experiment and evaluator are optional)",
+          config_.source->file, section));
   Options root = config_.options();
   auto exp = root.child("experiment", "identity, termination and storage of the run");
   auto opt = root.child("optimizer", "the outer loop: `type` plus its options");
@@ -156,6 +162,7 @@ Experiment::Experiment(LoadedConfig config, const RunOptions& options)
       mix_seed(spec_.seed, 0x0f71'3a2eull);  // the optimizer's stream, apart from evaluations
   ctx.weights = weights_;
   ctx.bound_policy = spec_.bound_policy;
+  ctx.optimizee_outputs = optimizee_->returns_outputs();
   optimizer_ = make_optimizer(opt, space_, ctx);
 
   EvaluatorContext ectx;

@@ -27,6 +27,7 @@ class ActiveWait final : public Optimizee {
   ParameterSpace space() const override;
   Evaluation evaluate(const Candidate& candidate) override;
   std::vector<double> default_weights() const override { return {-1.0}; }
+  std::optional<bool> returns_outputs() const override { return false; }
   nlohmann::json describe() const override;
 
  private:

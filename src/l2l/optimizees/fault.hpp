@@ -50,6 +50,7 @@ class FaultOptimizee final : public Optimizee {
   ParameterSpace space() const override;
   Evaluation evaluate(const Candidate& candidate) override;
   std::vector<double> default_weights() const override { return {-1.0}; }
+  std::optional<bool> returns_outputs() const override { return false; }
   nlohmann::json describe() const override;
 
   // Whether this candidate misbehaves (deterministic in its seed and index).

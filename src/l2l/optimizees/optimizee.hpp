@@ -6,6 +6,7 @@
 // must come from the candidate's seed. Throwing, or returning non-finite fitness, produces a
 // failed evaluation with the reason; it never stops the run.
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ class Optimizee {
   virtual void evaluate_batch(std::span<const Candidate> batch, std::span<Evaluation> out);
 
   virtual std::vector<std::string> objective_names() const { return {"fitness"}; }
+  // Whether evaluations carry model outputs with observations (what the EnKF fits), where the
+  // optimizee knows before evaluating; nullopt when only the evaluations tell (external programs).
+  virtual std::optional<bool> returns_outputs() const { return std::nullopt; }
   // The fitness weights used when the experiment does not set any (L2L convention: maximize the
   // weighted sum, negative weights minimize).
   virtual std::vector<double> default_weights() const { return {1.0}; }

@@ -148,6 +148,17 @@ EnsembleKalmanFilter::Config EnsembleKalmanFilter::Config::read(Options& o) {
   return c;
 }
 
+void EnsembleKalmanFilter::Config::check(Options& o, const OptimizerContext& ctx) const {
+  if (ctx.optimizee_outputs != false || target.size() == ctx.weights.size()) return;
+  o.fail("target",
+         target.empty()
+             ? fmt::format("required: the optimizee returns no model outputs, so the EnKF fits its "
+                           "{} fitness value(s) to this target (one value per objective)",
+                           ctx.weights.size())
+             : fmt::format("has {} value(s) but the optimizee has {} objective(s)", target.size(),
+                           ctx.weights.size()));
+}
+
 EnsembleKalmanFilter::EnsembleKalmanFilter(const Config& cfg, const ParameterSpace& space,
                                            const OptimizerContext& ctx)
     : cfg_(cfg),

@@ -51,6 +51,8 @@ class EnsembleKalmanFilter final : public Optimizer {
     bool store_ensemble = false;
     int threads = 0;
     static Config read(Options& o);
+    // An optimizee that returns no outputs needs `target`: refused before the run starts.
+    void check(Options& o, const OptimizerContext& ctx) const;
   };
 
   EnsembleKalmanFilter(const Config& cfg, const ParameterSpace& space, const OptimizerContext& ctx);

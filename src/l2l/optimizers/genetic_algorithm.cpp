@@ -24,7 +24,10 @@ GeneticAlgorithm::Config GeneticAlgorithm::Config::read(Options& o) {
                     Check::probability());
   c.tournament_size =
       o.get<std::int64_t>("tournament_size", c.tournament_size,
-                          "aspirants per tournament (L2L tourn_size)", Check::at_least(1));
+                          "aspirants per tournament (L2L tourn_size), drawn with replacement as in "
+                          "L2L and DEAP, so it may exceed the population: a larger tournament "
+                          "only raises the selection pressure",
+                          Check::at_least(1));
   c.blend_alpha = o.get<double>("blend_alpha", c.blend_alpha,
                                 "alpha of blend crossover (L2L mate_par)", Check::at_least(0));
   c.mutation_sigma = o.get<double>("mutation_sigma", c.mutation_sigma,

@@ -28,6 +28,9 @@ struct OptimizerContext {
   std::uint64_t seed = 0;  // derive the optimizer's own Rng from this
   FitnessWeights weights;
   BoundPolicy bound_policy = BoundPolicy::clip;
+  // What the optimizee returns, known before anything is evaluated, so that a configuration the
+  // pair cannot run is refused before a store exists. nullopt: only the evaluations will tell.
+  std::optional<bool> optimizee_outputs;  // model outputs with observations (what the EnKF fits)
 };
 
 class Optimizer {
@@ -68,6 +71,9 @@ struct RegisterOptimizer {
     optimizer_registry().add({name, summary, [](Options& o) { (void)T::Config::read(o); },
                               [](Options& o, const ParameterSpace& s, const OptimizerContext& c) {
                                 auto cfg = T::Config::read(o);
+                                // Checks that need to know the optimizee (Config::check), where
+                                // an optimizer has them.
+                                if constexpr (requires { cfg.check(o, c); }) cfg.check(o, c);
                                 o.finish();
                                 return std::unique_ptr<Optimizer>(std::make_unique<T>(cfg, s, c));
                               }});

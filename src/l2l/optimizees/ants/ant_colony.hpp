@@ -28,7 +28,7 @@ class AntColony final : public Optimizee {
     bool pheromone = true;
     std::string controller = "spiking";  // spiking | rule_based
     bool analysis = false;
-    std::int64_t analysis_every = 1;  // generations
+    std::int64_t analysis_every = 1;           // generations
     std::vector<std::int64_t> snapshot_ticks;  // empty: 0, ticks/4 - 1, ticks/2 - 1, last
     std::int64_t trail = 40;
     static Config read(Options& o);
@@ -39,6 +39,7 @@ class AntColony final : public Optimizee {
   ParameterSpace space() const override;
   Evaluation evaluate(const Candidate& candidate) override;
   std::vector<double> default_weights() const override { return {1.0}; }
+  std::optional<bool> returns_outputs() const override { return false; }
   nlohmann::json describe() const override;
 
   // The genome a parameter vector (in space order) stands for.

@@ -22,6 +22,7 @@ class BbobOptimizee final : public Optimizee {
   Evaluation evaluate(const Candidate& candidate) override;
   std::vector<std::string> objective_names() const override { return {"f"}; }
   std::vector<double> default_weights() const override { return {-1.0}; }
+  std::optional<bool> returns_outputs() const override { return false; }
   nlohmann::json describe() const override;
 
   const bbob::Problem& problem() const { return problem_; }

@@ -83,6 +83,24 @@ std::string with_tail(std::string why, const std::string& tail) {
 
 }  // namespace
 
+namespace {
+
+// What execvp would find: a path as given, a bare name on PATH.
+bool executable_found(const std::string& prog) {
+  auto runnable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (prog.find('/') != std::string::npos) return runnable(prog);
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (runnable(fs::path(dir.empty() ? "." : dir) / prog)) return true;
+  return false;
+}
+
+}  // namespace
+
 ExternalOptimizee::Config ExternalOptimizee::Config::read(Options& o) {
   Config c;
   c.command = o.required<std::vector<std::string>>(
@@ -92,6 +110,7 @@ ExternalOptimizee::Config ExternalOptimizee::Config::read(Options& o) {
       "file's directory, a relative program path is relative to it");
   if (!o.describing() && (c.command.empty() || c.command[0].empty()))
     o.fail("command", "must name a program");
+  c.command_where = o.where("command");
   c.space = read_space(o);
   c.objectives = o.get<std::vector<std::string>>("objectives", c.objectives,
                                                  "names of the values in the answer's fitness");
@@ -204,6 +223,11 @@ ExternalOptimizee::ExternalOptimizee(const Config& cfg, const OptimizeeContext& 
   auto& prog = cfg_.command[0];
   if (prog.find('/') != std::string::npos && fs::path(prog).is_relative())
     prog = (fs::path(base_dir_) / prog).lexically_normal().string();
+  // A missing program would otherwise fail every evaluation of a run that already has a store.
+  if (!executable_found(prog))
+    throw ConfigError(cfg_.command_where +
+                      fmt::format("program '{}' not found or not executable{}", prog,
+                                  prog.find('/') == std::string::npos ? " (searched PATH)" : ""));
   cfg_.cwd = substitute(cfg_.cwd, base_dir_);
   cfg_.workdir = substitute(cfg_.workdir, base_dir_);
   for (auto& [k, v] : cfg_.env) v = substitute(v, base_dir_);

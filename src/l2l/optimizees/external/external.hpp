@@ -37,6 +37,7 @@ class ExternalOptimizee final : public Optimizee {
 
   struct Config {
     std::vector<std::string> command;
+    std::string command_where;  // "file:line: optimizee.command: " for errors found later
     ParameterSpace space;
     std::vector<std::string> objectives{"fitness"};
     std::vector<double> weights;  // empty: 1 per objective

@@ -47,6 +47,7 @@ class NestedOptimizee final : public Optimizee {
   ParameterSpace space() const override { return space_; }
   Evaluation evaluate(const Candidate& c) override;
   std::vector<double> default_weights() const override { return {maximize_ ? 1.0 : -1.0}; }
+  std::optional<bool> returns_outputs() const override { return false; }
   void attach_store(RunStore& store, std::int64_t run_id) override;
   nlohmann::json describe() const override;
 

@@ -19,6 +19,7 @@ ImageClassifier::Config ImageClassifier::Config::read(Options& o, const std::str
       "directory with the IDX files; empty = data/" +
           std::string(dataset == "mnist" ? "mnist (scripts/fetch-data.sh)"
                                          : "fashion-mnist or the Debian package's directory"));
+  c.data_dir_where = o.where("data_dir");
   c.network = o.get<std::string>("network", c.network,
                                  "cnn = the paper's CNN (18,050 weights), mlp = dense layers",
                                  Check::one_of({"cnn", "mlp"}));
@@ -51,7 +52,12 @@ ImageClassifier::Config ImageClassifier::Config::read(Options& o, const std::str
 ImageClassifier::ImageClassifier(const Config& cfg, const OptimizeeContext& ctx)
     : cfg_(cfg), ctx_(ctx) {
   const auto act = nn::parse_activation(cfg.activation);
-  data_ = data::load_named_split(cfg.dataset, cfg.data_dir, ctx.config_file);
+  try {
+    data_ = data::load_named_split(cfg.dataset, cfg.data_dir, ctx.config_file);
+  } catch (const UsageError& e) {
+    // Missing or corrupt data is a configuration error: say where the data was configured.
+    throw ConfigError(cfg.data_dir_where + e.what());
+  }
   auto limit = [](data::ImageSet& s, std::int64_t n) {
     if (n <= 0 || static_cast<std::size_t>(n) >= s.size()) return;
     s.labels.resize(static_cast<std::size_t>(n));

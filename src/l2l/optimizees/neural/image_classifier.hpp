@@ -28,6 +28,7 @@ class ImageClassifier : public Optimizee {
   struct Config {
     std::string dataset;  // "mnist" or "fashion_mnist"
     std::string data_dir;
+    std::string data_dir_where;  // "file:line: optimizee.data_dir: " for data errors
     std::string network = "cnn";
     std::vector<std::int64_t> hidden{100};
     std::string activation = "sigmoid";
@@ -52,6 +53,7 @@ class ImageClassifier : public Optimizee {
   void evaluate_batch(std::span<const Candidate> batch, std::span<Evaluation> out) override;
   std::vector<std::string> objective_names() const override { return {"accuracy"}; }
   std::vector<double> default_weights() const override { return {1.0}; }
+  std::optional<bool> returns_outputs() const override { return true; }
   nlohmann::json describe() const override;
 
   const nn::Network& network() const { return *net_; }

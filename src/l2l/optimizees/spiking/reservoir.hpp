@@ -70,6 +70,7 @@ class SpikingReservoir final : public Optimizee {
   Evaluation evaluate(const Candidate& c) override;
   std::vector<std::string> objective_names() const override { return {"accuracy"}; }
   std::vector<double> default_weights() const override { return {1.0}; }
+  std::optional<bool> returns_outputs() const override { return true; }
   nlohmann::json describe() const override;
 
   std::size_t batches_per_epoch() const;
