@@ -126,18 +126,20 @@ Experiment::Experiment(LoadedConfig config, const RunOptions& options)
   } else if (ev.IsMap() && !std::as_const(ev)["type"].IsDefined()) {
     ev["type"] = "threads";
   }
-  for (const char* section : {"optimizer", "optimizee"})
-    if (!std::as_const(config_.root)[section].IsDefined())
-      throw ConfigError(fmt::format(
-          "{}: {}: section missing (an experiment needs optimizer and optimizee sections; "
-          "experiment and evaluator are optional)",
-          config_.source->file, section));
   Options root = config_.options();
   auto exp = root.child("experiment", "identity, termination and storage of the run");
   auto opt = root.child("optimizer", "the outer loop: `type` plus its options");
   auto otee = root.child("optimizee", "the inner loop: `type` plus its options");
   auto eval = root.child("evaluator", "how candidates are evaluated: `type` plus its options");
   root.finish();
+  // After the sections' own checks (a section given as a list, an unknown section), so that
+  // those errors, which have a line, come first.
+  for (const char* section : {"optimizer", "optimizee"})
+    if (!std::as_const(config_.root)[section].IsDefined())
+      throw ConfigError(fmt::format(
+          "{}: {}: section missing (an experiment needs optimizer and optimizee sections; "
+          "experiment and evaluator are optional)",
+          config_.source->file, section));
 
   const auto stem = std::filesystem::path(config_.source->file).stem().string();
   spec_ = ExperimentSpec::read(exp, stem.empty() ? "run" : stem);
