@@ -236,3 +236,44 @@ TEST(Cli, ListAndUsageErrors) {
   EXPECT_EQ(cli(dir, {"show", dir.file("missing.db")}).code, 2);
   EXPECT_EQ(cli(dir, {"frobnicate"}).code, 2);
 }
+
+// A run with a held-out test (experiment.test_every) is judged by it: `l2l run`, `l2l show` and
+// the report lead with the held-out metrics and call the best fitness a training fitness. With
+// only the best parameters stored, the report says why it shows no population.
+TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
+  TempDir dir;
+  const auto exp = dir.file("held_out.yaml"), db = dir.file("h.db");
+  std::ofstream(exp) << "experiment:\n  seed: 3\n  max_generations: 6\n  test_every: 3\n"
+                        "  store_params: best\n"
+                        "optimizer:\n  type: cmaes\n  population: 8\n"
+                        "optimizee:\n  type: bbob\n  function: 1\n  dims: 4\n";
+  const auto r = cli(dir, {"run", exp, "--out", db, "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto held = r.out.find("held-out test of the optimizer's estimate (generation 5): delta_f");
+  const auto best = r.out.find("best training fitness");
+  ASSERT_NE(held, std::string::npos) << r.out;
+  ASSERT_NE(best, std::string::npos) << r.out;
+  EXPECT_LT(held, r.out.find("generations 6")) << r.out;
+  EXPECT_LT(held, best);
+
+  const auto show = cli(dir, {"show", db});
+  ASSERT_EQ(show.code, 0) << show.err;
+  const auto s_held = show.out.find("held-out test of the optimizer's estimate (generation 5):");
+  ASSERT_NE(s_held, std::string::npos) << show.out;
+  EXPECT_LT(s_held, show.out.find("generations 6")) << show.out;
+  EXPECT_LT(s_held, show.out.find("best training fitness")) << show.out;
+
+  const auto html = dir.file("h.html");
+  const auto rep = cli(dir, {"report", db, "-o", html});
+  if (rep.code == 2 && rep.err.find("Vega") != std::string::npos)
+    GTEST_SKIP() << "Vega libraries not installed (bash scripts/install-js.sh)";
+  ASSERT_EQ(rep.code, 0) << rep.err;
+  const auto page = slurp(html);
+  const auto header = page.substr(0, page.find("</header>"));
+  EXPECT_NE(header.find("held-out delta_f "), std::string::npos) << header;
+  EXPECT_LT(header.find("held-out delta_f "), header.find(" generations")) << header;
+  EXPECT_NE(page.find("best training fitness"), std::string::npos);
+  EXPECT_NE(page.find("stores the parameters of the best individual of each generation only"),
+            std::string::npos);
+  EXPECT_EQ(page.find("Points: 0 sampled individuals"), std::string::npos);
+}

@@ -46,6 +46,8 @@ r = l2l.Experiment("exp.yaml", out="py.db",
                    sets=["experiment.max_generations=2", "evaluator.type=processes",
                          "evaluator.workers=1"]).run()
 assert r.generations == 2, r.generations
-assert len(l2l.open_run("py.db").evaluations()) > 0
+# The store's readers return pandas frames, a test/bench package; sqlite3 needs nothing more.
+import sqlite3
+assert sqlite3.connect("py.db").execute("SELECT count(*) FROM evaluations").fetchone()[0] > 0
 PY
 echo "install_test: ok ($prefix)"

@@ -25,6 +25,13 @@ void print_text(const nlohmann::json& s) {
         "  inner run of run {} generation {} individual {} task {}\n",
         s["parent"]["run"].get<std::int64_t>(), s["parent"]["generation"].get<std::int64_t>(),
         s["parent"]["index"].get<std::int64_t>(), s["parent"]["task"].get<std::int64_t>());
+  // The held-out number leads: it is what the run is judged by (see `l2l run`).
+  if (s.contains("last_test")) {
+    std::cout << "  held-out test of the optimizer's estimate (generation "
+              << s["last_test"]["generation"].get<std::int64_t>() << "):";
+    for (const auto& [k, v] : s["last_test"]["metrics"].items()) std::cout << " " << k << "=" << v;
+    std::cout << "\n";
+  }
   std::cout << fmt::format("  seed {}, evaluator {} x{}, l2l {}\n", s["seed"].get<std::uint64_t>(),
                            s["evaluator"].get<std::string>(), s["parallelism"].get<int>(),
                            s["version"].get<std::string>());
@@ -37,9 +44,9 @@ void print_text(const nlohmann::json& s) {
                              f["status"].get<std::string>(), f["reason"].get<std::string>());
   if (!s["best"].is_null()) {
     const auto& b = s["best"];
-    std::cout << "  best fitness " << b["fitness"].dump() << " (generation "
-              << b["generation"].get<std::int64_t>() << ", individual "
-              << b["index"].get<std::int64_t>() << ")\n  best parameters:";
+    std::cout << (s.contains("last_test") ? "  best training fitness " : "  best fitness ")
+              << b["fitness"].dump() << " (generation " << b["generation"].get<std::int64_t>()
+              << ", individual " << b["index"].get<std::int64_t>() << ")\n  best parameters:";
     int shown = 0;
     for (const auto& [k, v] : b["params"].items()) {
       if (shown++ == 20) {
@@ -48,12 +55,6 @@ void print_text(const nlohmann::json& s) {
       }
       std::cout << " " << k << "=" << v.dump();
     }
-    std::cout << "\n";
-  }
-  if (s.contains("last_test")) {
-    std::cout << "  held-out test (generation " << s["last_test"]["generation"].get<std::int64_t>()
-              << "):";
-    for (const auto& [k, v] : s["last_test"]["metrics"].items()) std::cout << " " << k << "=" << v;
     std::cout << "\n";
   }
   if (!s["children"].empty()) {

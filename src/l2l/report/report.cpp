@@ -90,6 +90,14 @@ std::string format_fitness(const json& f) {
   return f.size() == 1 ? s : "[" + s + "]";
 }
 
+// "accuracy 0.93, loss 0.21 (generation 270)": the latest held-out test (experiment.test_every).
+std::string held_out_text(const json& t) {
+  std::string s;
+  for (const auto& [k, v] : t["metrics"].items())
+    s += (s.empty() ? "" : ", ") + k + " " + format_value(v);
+  return s + " (generation " + format_value(t["generation"]) + ")";
+}
+
 class Page {
  public:
   void raw(std::string_view s) { out_ += s; }
@@ -185,19 +193,34 @@ void parameter_section(Page& p, const json& d) {
   const auto& ps = d["parameters"];
   p.section_start("parameters", "Parameters");
   const auto mode = str(ps, "mode");
+  // Without stored population parameters (experiment.store_params: best or none) the chart has
+  // only the best individuals: say so instead of counting zero points.
+  const bool no_population = ps.value("population_points", 0) == 0;
+  const std::string only_best =
+      "The run stores the parameters of the best individual of each generation only "
+      "(experiment.store_params), so no population is shown";
   if (mode == "each") {
-    p.note(fmt::format(
-        "Each parameter over the generations: the sampled population (points, coloured by "
-        "fitness; {} individuals from {} generations) and the best individual of each generation "
-        "(line).",
-        format_value(ps["population_points"]), format_value(ps["sampled_generations"])));
+    p.note(no_population
+               ? only_best + ": the line is the best individual of each generation."
+               : fmt::format("Each parameter over the generations: the sampled population "
+                             "(points, coloured by fitness; {} individuals from {} generations) "
+                             "and the best individual of each generation (line).",
+                             format_value(ps["population_points"]),
+                             format_value(ps["sampled_generations"])));
     p.chart("parameters");
   } else if (mode == "pca") {
-    p.note(fmt::format(
+    const auto projected = fmt::format(
         "The {} parameters projected on the first two principal components of the {} (in "
-        "normalized coordinates: 0 at the lower and 1 at the upper bound). Points: {} sampled "
-        "individuals, coloured by generation; line: the best individual of each generation.",
-        format_value(ps["dimension"]), str(ps, "pca_of"), format_value(ps["population_points"])));
+        "normalized coordinates: 0 at the lower and 1 at the upper bound).",
+        format_value(ps["dimension"]), str(ps, "pca_of"));
+    p.note(no_population
+               ? projected + " " + only_best +
+                     ": points and line are the best individual of each generation, coloured by "
+                     "generation."
+               : projected + fmt::format(" Points: {} sampled individuals, coloured by "
+                                         "generation; line: the best individual of each "
+                                         "generation.",
+                                         format_value(ps["population_points"])));
     p.chart("parameters");
   } else {
     p.note(ps.contains("why") ? str(ps, "why") : "The run has no parameters to show yet.");
@@ -391,9 +414,11 @@ void config_sections(Page& p, const json& d, const JsAssets& js) {
          fmt::format("run {}, generation {}, individual {}, task {}",
                      format_value(r["parent"]["run"]), format_value(r["parent"]["generation"]),
                      format_value(r["parent"]["index"]), format_value(r["parent"]["task"]))});
+  if (r.contains("last_test"))
+    kv.push_back({"held-out test of the estimate", held_out_text(r["last_test"])});
   if (!r["best"].is_null()) {
     kv.push_back(
-        {"best fitness",
+        {r.contains("last_test") ? "best training fitness" : "best fitness",
          fmt::format("{} (generation {}, individual {})", format_fitness(r["best"]["fitness"]),
                      format_value(r["best"]["generation"]), format_value(r["best"]["index"]))});
   }
@@ -451,12 +476,18 @@ std::string render_report(const json& d, const JsAssets& js) {
   h += "</style>\n</head>\n<body>\n<header>\n";
   h += "<h1><span class=\"muted\">l2l report</span> " + esc(name) +
        " <span class=\"status status-" + esc(status) + "\">" + esc(status) + "</span></h1>\n";
-  std::string sub = fmt::format("run {} · {} generations · {} evaluations ({} failed)",
-                                format_value(r["run"]), format_value(r["generations"]),
-                                format_value(r["evaluations"]), format_value(r["failed"]));
+  // A held-out number leads: it is what the run is judged by, not one individual's training
+  // fitness.
+  std::string sub =
+      r.contains("last_test") ? "held-out " + held_out_text(r["last_test"]) + " · " : std::string();
+  sub += fmt::format("run {} · {} generations · {} evaluations ({} failed)", format_value(r["run"]),
+                     format_value(r["generations"]), format_value(r["evaluations"]),
+                     format_value(r["failed"]));
   if (!str(r, "optimizer").empty()) sub += " · optimizer " + str(r, "optimizer");
   if (!str(r, "optimizee").empty()) sub += " · optimizee " + str(r, "optimizee");
-  if (!r["best"].is_null()) sub += " · best " + format_fitness(r["best"]["fitness"]);
+  if (!r["best"].is_null())
+    sub += (r.contains("last_test") ? " · best training fitness " : " · best ") +
+           format_fitness(r["best"]["fitness"]);
   if (!str(r, "stop_reason").empty()) sub += " · stopped: " + str(r, "stop_reason");
   h += "<p class=\"sub\">" + esc(sub) + "</p>\n";
   if (status == "running")

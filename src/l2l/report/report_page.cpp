@@ -229,6 +229,9 @@ const char* const kReportJs = R"l2ljs(
 
   builders.parameters = function (W) {
     var p = data.parameters;
+    // Only the best individuals stored (store_params: best): an empty population layer would
+    // draw a colour legend of nothing (NaN), so it is left out.
+    var hasPop = p.rows.some(function (r) { return r.k === 'pop'; });
     if (p.mode === 'each') {
       ordered(p.rows, 'p');
       var cols = Math.max(1, Math.min(4, Math.floor(W / 300), p.names.length));
@@ -239,7 +242,7 @@ const char* const kReportJs = R"l2ljs(
         resolve: { scale: { y: 'independent' } },
         spec: {
           width: Math.floor(W / cols) - 80, height: 170,
-          layer: [
+          layer: (hasPop ? [
             {
               transform: [{ filter: "datum.k === 'pop'" }],
               mark: { type: 'circle', size: 12, opacity: 0.55 },
@@ -250,13 +253,13 @@ const char* const kReportJs = R"l2ljs(
                          legend: { orient: 'top', direction: 'horizontal', gradientLength: 240 } },
                 tooltip: [{ field: 'g', title: 'generation' }, { field: 'p', title: 'parameter' }, f6('v', 'value'), f6('f', 'fitness')]
               }
-            },
+            }] : []).concat([
             {
               transform: [{ filter: "datum.k === 'best'" }],
               mark: { type: 'line', color: '#d62728', strokeWidth: 1.4 },
-              encoding: { x: G, y: { field: 'v', type: 'quantitative', title: null } }
+              encoding: { x: G, y: { field: 'v', type: 'quantitative', title: null, scale: { zero: false } } }
             }
-          ]
+          ])
         }
       };
     }
@@ -264,7 +267,7 @@ const char* const kReportJs = R"l2ljs(
     function axis(i) { return 'PC' + (i + 1) + ' (' + (100 * (ex[i] || 0)).toFixed(1) + '% of variance)'; }
     return {
       data: { values: p.rows }, width: Math.min(W, 900), height: 420, autosize: FIT,
-      layer: [
+      layer: (hasPop ? [
         {
           transform: [{ filter: "datum.k === 'pop'" }],
           mark: { type: 'circle', size: 14, opacity: 0.5 },
@@ -274,7 +277,17 @@ const char* const kReportJs = R"l2ljs(
             color: { field: 'g', type: 'quantitative', title: 'generation', scale: { scheme: 'viridis' } },
             tooltip: [{ field: 'g', title: 'generation' }, { field: 'i', title: 'individual' }, f6('f', 'fitness')]
           }
-        },
+        }] : [
+        {
+          transform: [{ filter: "datum.k === 'best'" }],
+          mark: { type: 'circle', size: 30, opacity: 0.9 },
+          encoding: {
+            x: { field: 'pc1', type: 'quantitative', title: axis(0), scale: { zero: false } },
+            y: { field: 'pc2', type: 'quantitative', title: axis(1), scale: { zero: false } },
+            color: { field: 'g', type: 'quantitative', title: 'generation', scale: { scheme: 'viridis' } },
+            tooltip: [{ field: 'g', title: 'generation (best)' }]
+          }
+        }]).concat([
         {
           transform: [{ filter: "datum.k === 'best'" }],
           mark: { type: 'line', color: '#d62728', strokeWidth: 1.3, point: { size: 18, color: '#d62728' } },
@@ -284,7 +297,7 @@ const char* const kReportJs = R"l2ljs(
             tooltip: [{ field: 'g', title: 'generation (best)' }]
           }
         }
-      ]
+      ])
     };
   };
 
