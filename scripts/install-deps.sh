@@ -33,13 +33,14 @@ PACKAGES=(
 )
 
 # What only the test suite needs (--test): GoogleTest, pytest and pandas for the Python tests,
-# Chromium for the report's browser test.
+# Chromium for the report's browser test, whose EnKF and spiking pages train on Fashion-MNIST.
 TEST_PACKAGES=(
   libgtest-dev
   libgmock-dev
   python3-pytest
   python3-pandas
   chromium
+  dataset-fashion-mnist
 )
 
 # Reference systems and data sets for bench/ and some examples only (--bench): large, never
