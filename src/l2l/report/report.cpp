@@ -195,7 +195,7 @@ void parameter_section(Page& p, const json& d) {
   const auto mode = str(ps, "mode");
   // Without stored population parameters (experiment.store_params: best or none) the chart has
   // only the best individuals: say so instead of counting zero points.
-  const bool no_population = ps.value("population_points", 0) == 0;
+  const bool no_population = !ps.is_object() || ps.value("population_points", 0) == 0;
   const std::string only_best =
       "The run stores the parameters of the best individual of each generation only "
       "(experiment.store_params), so no population is shown";
