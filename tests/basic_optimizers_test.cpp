@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numbers>
 #include <set>
 
@@ -139,6 +140,48 @@ TEST(GeneticAlgorithm, OnlyChangedIndividualsAreEvaluatedUnlessReevaluate) {
       s, 2);
   drive(*ga2, s, 1, rastrigin);
   EXPECT_EQ(ga2->ask().size(), 40u);
+}
+
+TEST(GeneticAlgorithm, AveragedSurvivorsAreEvaluatedAgainAndRankedByTheirMean) {
+  // No crossover, no mutation: every offspring is an unchanged survivor, except copies of one
+  // parent, which duplicate re-mutation turns into new genomes. Each evaluation returns a new value
+  // (a counter), so a survivor's fitness must be the mean of the values its genome received.
+  const auto s = box(2);
+  auto ga = make(
+      "type: ga\npopulation: 6\ntournament_size: 2\ncrossover_probability: 0\n"
+      "mutation_probability: 0\ngene_mutation_probability: 0.5\naverage_evaluations: true\n"
+      "max_evaluations: 3\n",
+      s, 11);
+  std::map<std::vector<double>, std::vector<double>> received;
+  double counter = 0;
+  for (int g = 0; g < 8; ++g) {
+    auto batch = ga->ask();
+    std::vector<Evaluation> evals(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      evals[i].fitness = {counter};
+      received[batch[i].params].push_back(counter);
+      counter += 1;
+    }
+    ga->tell(batch, evals);
+  }
+  std::size_t most = 0;
+  for (const auto& [x, values] : received) most = std::max(most, values.size());
+  EXPECT_EQ(most, 3u);  // survivors come back, and no genome is evaluated more than 3 times
+  const auto st = ga->state();
+  const auto xs = state::unpack_matrix(st.at("population"));
+  const auto fs = state::unpack(st.at("fitness"));
+  const auto ns = state::unpack(st.at("evaluations"));
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const auto& got = received.at(xs[i]);
+    ASSERT_EQ(static_cast<double>(got.size()), ns[i]) << i;
+    double mean = 0;
+    for (double v : got) mean += v;
+    mean /= ns[i];
+    EXPECT_DOUBLE_EQ(fs[i], -mean) << i;  // minimisation: the weighted fitness is -value
+  }
+  // Averaging and replacing cannot both be asked for.
+  auto o = options_from("type: ga\nreevaluate: true\naverage_evaluations: true\n");
+  EXPECT_THROW(make_optimizer(o, s, ctx_min(1)), std::exception);
 }
 
 TEST(GeneticAlgorithm, DuplicatesAreRemutated) {

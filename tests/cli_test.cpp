@@ -227,6 +227,63 @@ TEST(Cli, RunShowExportOnTheExample) {
   EXPECT_EQ(gens.size(), 20u);
 }
 
+// `l2l ants replay RUN.db` replays the last population of a GA run on the run's own colony
+// set-up: --candidates K keeps the one of the K best with the most food on the given seeds, and
+// --save writes exactly the genome it replayed.
+TEST(Cli, AntsReplayChoosesFromTheLastPopulationOfARunStore) {
+  TempDir dir;
+  const auto exp = dir.file("ants.yaml"), db = dir.file("ants.db");
+  std::ofstream(exp) << "experiment:\n  name: ants\n  seed: 3\n  max_generations: 3\n"
+                        "  store_params: best\n"
+                        "optimizer:\n  type: ga\n  population: 6\n  tournament_size: 2\n"
+                        "  average_evaluations: true\n"
+                        "optimizee:\n  type: ant_colony\n  hidden: 3\n  ants: 4\n"
+                        "  ticks: 300\n"
+                        "evaluator:\n  type: threads\n  threads: 2\n";
+  ASSERT_EQ(cli(dir, {"run", exp, "--out", db, "-q"}).code, 0);
+
+  const auto chosen = cli(dir, {"ants", "replay", db, "--candidates", "6", "--seeds", "1-4",
+                                "--save", dir.file("chosen.csv")});
+  ASSERT_EQ(chosen.code, 0) << chosen.err;
+  EXPECT_NE(chosen.out.find("4 ants, 300 ticks"), std::string::npos) << chosen.out;
+  EXPECT_NE(chosen.out.find("population rank"), std::string::npos) << chosen.out;
+  // Six candidate lines; the chosen one has the most food of them.
+  double most = -1;
+  int lines = 0;
+  for (std::size_t at = chosen.out.find("candidate"); at != std::string::npos;
+       at = chosen.out.find("candidate", at + 1)) {
+    const auto f = chosen.out.find("food ", at);
+    most = std::max(most, std::stod(chosen.out.substr(f + 5)));
+    ++lines;
+  }
+  EXPECT_EQ(lines, 6);
+  auto food_of = [&](const std::vector<std::string>& args) {
+    const auto r = cli(dir, args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["food_returned"]["mean"].get<double>();
+  };
+  const double saved = food_of({"ants", "replay", dir.file("chosen.csv"), "--hidden", "3", "--ants",
+                                "4", "--ticks", "300", "--seeds", "1-4", "--json"});
+  EXPECT_EQ(saved, most);
+  // Without --candidates the population's best by fitness is replayed.
+  const double first =
+      food_of({"ants", "replay", db, "--seeds", "1-4", "--json", "--save", dir.file("first.csv")});
+  EXPECT_EQ(first, food_of({"ants", "replay", dir.file("first.csv"), "--hidden", "3", "--ants", "4",
+                            "--ticks", "300", "--seeds", "1-4", "--json"}));
+  EXPECT_LE(first, most);
+
+  // A store of another optimizee is refused with exit 2 and a reason.
+  const auto other = dir.file("rastrigin.db");
+  ASSERT_EQ(cli(dir, {"run", std::string(L2L_EXAMPLES_DIR) + "/rastrigin-ga.yaml", "--out", other,
+                      "--set", "experiment.max_generations=2", "-q"})
+                .code,
+            0);
+  const auto bad = cli(dir, {"ants", "replay", other});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("parameters"), std::string::npos) << bad.err;
+  EXPECT_EQ(cli(dir, {"ants", "replay", dir.file("first.csv"), "--candidates", "3"}).code, 2);
+}
+
 TEST(Cli, ListAndUsageErrors) {
   TempDir dir;
   const auto r = cli(dir, {"list", "optimizers"});

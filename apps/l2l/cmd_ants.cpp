@@ -1,13 +1,18 @@
 // `l2l ants replay`: runs a stored ant-colony genome (or a baseline) over many seeds.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include "command.hpp"
 #include "l2l/core/error.hpp"
+#include "l2l/core/state.hpp"
 #include "l2l/optimizees/ants/replay.hpp"
+#include "l2l/storage/run_store.hpp"
 
 namespace l2l::cli {
 namespace {
@@ -25,7 +30,80 @@ struct ReplayArgs {
   int threads = 0;
   std::string analysis;
   std::string snapshots = "0,499,999,1999";
+  int candidates = 1;
+  std::string save;
+  bool ants_given = false, ticks_given = false;
 };
+
+bool is_store(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[16] = {};
+  f.read(magic, sizeof magic);
+  return f.gcount() == sizeof magic && std::string(magic, 15) == "SQLite format 3";
+}
+
+struct StoredGenome {
+  ants::Genome genome;
+  double fitness = 0;      // the optimizer's own (weighted) fitness for it
+  double evaluations = 1;  // episodes behind that fitness (GA average_evaluations)
+};
+
+// The last population of a run store's top-level run, best first by the optimizer's fitness:
+// with a noisy fitness the best stored *evaluation* is a lucky episode, while the population the
+// checkpoint holds carries each survivor's fitness as the optimizer ranks it (a running mean with
+// the GA's average_evaluations).
+struct StoredRun {
+  std::vector<StoredGenome> population;  // best first
+  int ants = 15, ticks = 2000;           // the colony the run evolved in
+};
+
+StoredRun stored_population(const std::string& path) {
+  auto store = RunStore::open_reader(path);
+  const auto root = store->root_run();
+  if (!root) throw UsageError(fmt::format("{}: the store holds no run", path));
+  const auto info = store->run(*root);
+  const auto ckpt = store->checkpoint(*root);
+  if (!ckpt) throw UsageError(fmt::format("{}: the run has no checkpoint yet", path));
+  const auto s = state::decode(ckpt->optimizer);
+  if (!s.contains("population") || !s.contains("fitness"))
+    throw UsageError(fmt::format(
+        "{}: the optimizer's state holds no population (a GA run is needed); pass a genome CSV",
+        path));
+  // The resolved configuration was validated when the run started; absent keys are defaults.
+  int hidden = 20;
+  StoredRun run;
+  try {
+    const auto cfg = YAML::Load(info.config)["optimizee"];
+    if (cfg && cfg["hidden"]) hidden = cfg["hidden"].as<int>();
+    if (cfg && cfg["ants"]) run.ants = cfg["ants"].as<int>();
+    if (cfg && cfg["ticks"]) run.ticks = cfg["ticks"].as<int>();
+  } catch (const YAML::Exception& e) {
+    throw UsageError(fmt::format("{}: cannot read the run's configuration: {}", path, e.what()));
+  }
+  const auto xs = state::unpack_matrix(s.at("population"));
+  const auto fs = state::unpack(s.at("fitness"));
+  const auto ns = s.contains("evaluations") ? state::unpack(s.at("evaluations"))
+                                            : std::vector<double>(xs.size(), 1.0);
+  const auto n = ants::GenomeLayout{hidden}.size();
+  auto& out = run.population;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (xs[i].size() != 2 * n)
+      throw UsageError(
+          fmt::format("{}: individual {} has {} parameters, an ant genome with {} "
+                      "hidden neurons has {}",
+                      path, i, xs[i].size(), hidden, 2 * n));
+    StoredGenome g;
+    g.genome.hidden = hidden;
+    g.genome.weights.assign(xs[i].begin(), xs[i].begin() + static_cast<std::ptrdiff_t>(n));
+    g.genome.delays.assign(xs[i].begin() + static_cast<std::ptrdiff_t>(n), xs[i].end());
+    g.fitness = fs.at(i);
+    g.evaluations = ns.at(i);
+    out.push_back(std::move(g));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.fitness > b.fitness; });
+  return run;
+}
 
 void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p);
@@ -40,22 +118,50 @@ int run_replay(const ReplayArgs& a) {
     throw UsageError("ants replay needs exactly one of GENOME.csv, --rule-based, --random");
   o.kind =
       a.rule_based ? ReplayKind::rule_based : (a.random ? ReplayKind::random : ReplayKind::genome);
-  if (o.kind == ReplayKind::genome) o.genome = read_genome_csv(a.genome, a.hidden);
   o.hidden = a.hidden;
   o.seeds = parse_seed_list(a.seeds);
   o.colony.ants = a.ants;
   o.colony.ticks = a.ticks;
   o.colony.pheromone = !a.no_pheromone;
   o.threads = a.threads;
+  std::string what = o.kind == ReplayKind::genome
+                         ? a.genome
+                         : (o.kind == ReplayKind::random ? "random genomes" : "rule-based");
+  if (o.kind == ReplayKind::genome && is_store(a.genome)) {
+    // Choosing among the top candidates spends the given seeds on the choice, so the figure
+    // printed for the chosen one is optimistic: choose on one seed range, report on another.
+    const auto stored = stored_population(a.genome);
+    const auto& pop = stored.population;
+    if (!a.ants_given) o.colony.ants = stored.ants;
+    if (!a.ticks_given) o.colony.ticks = stored.ticks;
+    const auto k = std::min(pop.size(), static_cast<std::size_t>(a.candidates));
+    double best_food = -1;
+    std::size_t chosen = 0;
+    for (std::size_t i = 0; k > 1 && i < k; ++i) {
+      o.genome = pop[i].genome;
+      const auto r = replay(o);
+      if (!a.json)
+        std::cout << fmt::format(
+            "  candidate {:>2}: fitness {:.1f} over {:g} episodes, food {:.2f}\n", i + 1,
+            pop[i].fitness, pop[i].evaluations, r.food.mean);
+      if (r.food.mean > best_food) best_food = r.food.mean, chosen = i;
+    }
+    o.genome = pop[chosen].genome;
+    what = fmt::format("{} (population rank {} of {}, fitness {:.1f} over {:g} episodes)", a.genome,
+                       chosen + 1, pop.size(), pop[chosen].fitness, pop[chosen].evaluations);
+  } else if (o.kind == ReplayKind::genome) {
+    if (a.candidates != 1) throw UsageError("--candidates needs a run store, not a genome CSV");
+    o.genome = read_genome_csv(a.genome, a.hidden);
+  }
+  if (!a.save.empty()) {
+    if (o.kind != ReplayKind::genome) throw UsageError("--save needs a genome or a run store");
+    write_file(a.save, format_genome_csv(o.genome));
+  }
   if (!a.analysis.empty()) {
     o.correlations = true;
     for (auto s : parse_seed_list(a.snapshots)) o.snapshot_ticks.insert(static_cast<int>(s));
   }
   const auto r = replay(o);
-
-  const std::string what = o.kind == ReplayKind::genome
-                               ? a.genome
-                               : (o.kind == ReplayKind::random ? "random genomes" : "rule-based");
   if (!a.analysis.empty()) {
     std::filesystem::create_directories(a.analysis);
     const std::filesystem::path dir(a.analysis);
@@ -66,14 +172,15 @@ int run_replay(const ReplayArgs& a) {
     auto j = r.to_json();
     j["controller"] = what;
     j["pheromone"] = !a.no_pheromone;
-    j["hidden"] = a.hidden;
-    j["ants"] = a.ants;
-    j["ticks_limit"] = a.ticks;
+    j["hidden"] = o.kind == ReplayKind::genome ? o.genome.hidden : a.hidden;
+    j["ants"] = o.colony.ants;
+    j["ticks_limit"] = o.colony.ticks;
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
   std::cout << fmt::format("{}: {} seeds ({}), pheromone {}, {} ants, {} ticks\n", what,
-                           r.seeds.size(), a.seeds, a.no_pheromone ? "off" : "on", a.ants, a.ticks);
+                           r.seeds.size(), a.seeds, a.no_pheromone ? "off" : "on", o.colony.ants,
+                           o.colony.ticks);
   auto line = [](const char* name, const ants::Summary& s, int prec) {
     std::cout << fmt::format("  {:<18} mean {:.{}f}  sd {:.{}f}  (min {:.{}f}, max {:.{}f})\n",
                              name, s.mean, prec, s.sd, prec, s.min, prec, s.max, prec);
@@ -84,6 +191,7 @@ int run_replay(const ReplayArgs& a) {
   line("pheromone drops", r.drops, 1);
   line("ticks", r.ticks, 1);
   if (!a.analysis.empty()) std::cout << fmt::format("  analysis written to {}\n", a.analysis);
+  if (!a.save.empty()) std::cout << fmt::format("  genome written to {}\n", a.save);
   return kExitOk;
 }
 
@@ -93,10 +201,19 @@ const RegisterCommand ants_cmd(60, [](CLI::App& app) {
   ants->require_subcommand(1);
   auto* rp = ants->add_subcommand(
       "replay",
-      "run a stored genome (CSV: weights, delays) or a baseline over many seeds in parallel and "
-      "print mean and sd of food collected and fitness");
-  rp->add_option("genome", a->genome, "genome CSV (line 1 weights, line 2 delays)")
+      "run a stored genome (CSV: weights, delays, or the best of a GA run's last population in a "
+      "run store) or a baseline over many seeds in parallel and print mean and sd of food "
+      "collected and fitness");
+  rp->add_option("genome", a->genome,
+                 "genome CSV (line 1 weights, line 2 delays) or RUN.db of an ant_colony GA run")
       ->check(CLI::ExistingFile);
+  rp->add_option("--candidates", a->candidates,
+                 "with RUN.db: replay the K best of the last population on --seeds and keep the "
+                 "one with the most food (choose on seeds other than those you report)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  rp->add_option("--save", a->save,
+                 "write the replayed genome as CSV (with RUN.db: the chosen one)");
   rp->add_option("--seeds", a->seeds, "seeds, e.g. 1-100 or 1,5,7-9")->capture_default_str();
   rp->add_flag("--no-pheromone", a->no_pheromone, "pheromone drops leave nothing (ablation)");
   rp->add_flag("--rule-based", a->rule_based, "the hand-written baseline colony instead");
@@ -119,6 +236,8 @@ const RegisterCommand ants_cmd(60, [](CLI::App& app) {
       ->capture_default_str();
   return [a, rp]() {
     if (!rp->parsed()) throw UsageError("unknown ants subcommand");
+    a->ants_given = rp->count("--ants") > 0;
+    a->ticks_given = rp->count("--ticks") > 0;
     return run_replay(*a);
   };
 });

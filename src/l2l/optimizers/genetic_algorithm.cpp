@@ -44,7 +44,20 @@ GeneticAlgorithm::Config GeneticAlgorithm::Config::read(Options& o) {
                                   "best individuals copied unchanged into the next generation",
                                   Check::at_least(0));
   c.reevaluate = o.get<bool>("reevaluate", false,
-                             "evaluate unchanged individuals again (for noisy objectives)");
+                             "evaluate unchanged individuals again (for noisy objectives); "
+                             "the new value replaces the old");
+  c.average_evaluations = o.get<bool>(
+      "average_evaluations", c.average_evaluations,
+      "noisy objectives: evaluate an unchanged survivor again (with a new seed) until it has "
+      "max_evaluations evaluations, and rank it by their mean");
+  c.max_evaluations = o.get<std::int64_t>(
+      "max_evaluations", c.max_evaluations,
+      "with average_evaluations: evaluations after which a survivor's mean is kept as it is",
+      Check::at_least(1));
+  if (!o.describing() && c.reevaluate && c.average_evaluations)
+    o.fail("average_evaluations",
+           "reevaluate replaces a survivor's fitness and average_evaluations averages it: choose "
+           "one");
   if (!o.describing() && c.elitism >= c.population)
     o.fail("elitism", "must be smaller than the population");
   return c;
@@ -84,11 +97,13 @@ std::vector<Candidate> GeneticAlgorithm::ask() {
   // offspring_ keeps its vectors between generations (copy-assignment reuses their storage).
   offspring_.resize(n);
   duplicates_ = 0;
+  reevaluated_ = 0;
   std::size_t elites = 0;
   if (population_.empty()) {
     for (auto& ind : offspring_) {
       ind.x = space_.sample_uniform(rng_);
       ind.valid = false;
+      ind.evaluations = 0;
     }
   } else {
     // Elites first, then tournament winners.
@@ -114,11 +129,13 @@ std::vector<Candidate> GeneticAlgorithm::ask() {
         b[k] = gamma * x1 + (1.0 - gamma) * x2;
       }
       offspring_[i].valid = offspring_[i + 1].valid = false;
+      offspring_[i].evaluations = offspring_[i + 1].evaluations = 0;
     }
     for (std::size_t i = elites; i < n; ++i) {
       if (!rng_.bernoulli(cfg_.mutation_probability)) continue;
       mutate(offspring_[i].x);
       offspring_[i].valid = false;
+      offspring_[i].evaluations = 0;
     }
   }
   // Bounds are applied here (not only by the driver) so that duplicate detection compares the
@@ -129,7 +146,8 @@ std::vector<Candidate> GeneticAlgorithm::ask() {
   std::vector<Candidate> batch;
   batch.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (offspring_[i].valid && !cfg_.reevaluate) continue;
+    if (!wants_evaluation(offspring_[i])) continue;
+    if (offspring_[i].valid) ++reevaluated_;
     pending_.push_back(i);
     batch.push_back(Candidate{.params = offspring_[i].x});
   }
@@ -140,6 +158,11 @@ std::vector<Candidate> GeneticAlgorithm::ask() {
     batch.push_back(Candidate{.params = offspring_[0].x});
   }
   return batch;
+}
+
+bool GeneticAlgorithm::wants_evaluation(const Individual& ind) const {
+  if (!ind.valid || cfg_.reevaluate) return true;
+  return cfg_.average_evaluations && ind.evaluations < cfg_.max_evaluations;
 }
 
 void GeneticAlgorithm::remutate_duplicates() {
@@ -174,6 +197,7 @@ void GeneticAlgorithm::remutate_duplicates() {
       }
       space_.repair(offspring_[i].x, policy_);
       offspring_[i].valid = false;
+      offspring_[i].evaluations = 0;
     }
   }
 }
@@ -182,7 +206,16 @@ void GeneticAlgorithm::tell(std::span<const Candidate> batch, std::span<const Ev
   for (std::size_t k = 0; k < batch.size(); ++k) {
     auto& ind = offspring_[pending_[k]];
     ind.x = batch[k].params;
-    ind.fitness = weights_.weighted(evals[k]);
+    const double f = weights_.weighted(evals[k]);
+    if (cfg_.average_evaluations && ind.valid && ind.evaluations > 0) {
+      // A failed evaluation (-inf) makes the mean -inf: a genome that can fail ranks last.
+      const auto n = static_cast<double>(ind.evaluations);
+      ind.fitness = (ind.fitness * n + f) / (n + 1);
+      ++ind.evaluations;
+    } else {
+      ind.fitness = f;
+      ind.evaluations = 1;
+    }
     ind.valid = true;
   }
   std::swap(population_, offspring_);  // both keep their storage for the next generation
@@ -191,22 +224,28 @@ void GeneticAlgorithm::tell(std::span<const Candidate> batch, std::span<const Ev
 
 nlohmann::json GeneticAlgorithm::state() const {
   std::vector<std::vector<double>> xs;
-  std::vector<double> fs;
+  std::vector<double> fs, ns;
   for (const auto& ind : population_) {
     xs.push_back(ind.x);
     fs.push_back(ind.fitness);
+    ns.push_back(static_cast<double>(ind.evaluations));
   }
   return {{"rng", state::pack_rng(rng_)},
           {"population", state::pack_matrix(xs)},
-          {"fitness", state::pack(fs)}};
+          {"fitness", state::pack(fs)},
+          {"evaluations", state::pack(ns)}};
 }
 
 void GeneticAlgorithm::restore(const nlohmann::json& s) {
   state::unpack_rng(s.at("rng"), rng_);
   const auto xs = state::unpack_matrix(s.at("population"));
   const auto fs = state::unpack(s.at("fitness"));
+  // States written before average_evaluations existed count every fitness as one evaluation.
+  const auto ns = s.contains("evaluations") ? state::unpack(s.at("evaluations"))
+                                            : std::vector<double>(xs.size(), 1.0);
   population_.clear();
-  for (std::size_t i = 0; i < xs.size(); ++i) population_.push_back({xs[i], fs[i], true});
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    population_.push_back({xs[i], fs[i], true, static_cast<std::int64_t>(ns.at(i))});
 }
 
 std::optional<std::vector<double>> GeneticAlgorithm::estimate() const {
@@ -218,7 +257,14 @@ std::optional<std::vector<double>> GeneticAlgorithm::estimate() const {
 }
 
 nlohmann::json GeneticAlgorithm::generation_info() const {
-  return {{"duplicates_remutated", duplicates_}};
+  nlohmann::json info = {{"duplicates_remutated", duplicates_}};
+  if (cfg_.average_evaluations) {
+    double mean_n = 0;
+    for (const auto& ind : population_) mean_n += static_cast<double>(ind.evaluations);
+    info["survivors_reevaluated"] = reevaluated_;
+    info["mean_evaluations"] = population_.empty() ? 0.0 : mean_n / double(population_.size());
+  }
+  return info;
 }
 
 L2L_REGISTER_OPTIMIZER(GeneticAlgorithm, "ga",

@@ -9,6 +9,11 @@
 //      gene_mutation_probability gets N(0, mutation_sigma) added;
 //   5. offspring identical to an earlier one are mutated again (L2L's duplicate re-mutation);
 //   6. only changed individuals are evaluated (unless reevaluate: true, for noisy objectives).
+// On a noisy objective (a stochastic episode) an unchanged survivor keeps the fitness of its one
+// lucky evaluation, and tournaments keep choosing it. average_evaluations: true evaluates a
+// survivor again, up to max_evaluations times in all, and ranks it by the mean of its
+// evaluations, so luck regresses away and a good genome accumulates evidence; each evaluation has
+// its own seed, as always.
 // Failure policy: a failed individual has fitness -inf, so it ranks last in every tournament.
 #include <string>
 #include <unordered_map>
@@ -31,6 +36,8 @@ class GeneticAlgorithm final : public Optimizer {
     std::string mutation_scale = "parameter";
     std::int64_t elitism = 0;
     bool reevaluate = false;
+    bool average_evaluations = false;
+    std::int64_t max_evaluations = 8;
     static Config read(Options& o);
   };
   GeneticAlgorithm(const Config& cfg, const ParameterSpace& space, const OptimizerContext& ctx);
@@ -46,8 +53,10 @@ class GeneticAlgorithm final : public Optimizer {
   struct Individual {
     std::vector<double> x;
     double fitness = FitnessWeights::failed_value;
-    bool valid = false;  // fitness known
+    bool valid = false;            // fitness known
+    std::int64_t evaluations = 0;  // how many evaluations `fitness` is the mean of
   };
+  bool wants_evaluation(const Individual& ind) const;
   std::size_t tournament(const std::vector<Individual>& pop);
   void mutate(std::vector<double>& x);
   void remutate_duplicates();
@@ -61,7 +70,8 @@ class GeneticAlgorithm final : public Optimizer {
   std::vector<Individual> offspring_;   // proposed by the last ask()
   std::vector<std::size_t> pending_;    // offspring indices sent for evaluation
   std::int64_t duplicates_ = 0;
-  std::vector<std::size_t> order_;                            // scratch: elitism ranking
+  std::int64_t reevaluated_ = 0;    // survivors evaluated again in the last ask()
+  std::vector<std::size_t> order_;  // scratch: elitism ranking
   std::unordered_multimap<std::uint64_t, std::size_t> seen_;  // scratch: duplicate detection
 };
 
