@@ -50,13 +50,13 @@ int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 10;
   const int max_threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const std::string path =
-      argc > 3 ? argv[3]
-               : std::string(L2L_SOURCE_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
+      argc > 3 ? argv[3] : std::string(L2L_SOURCE_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
   const Genome evolved = read_genome_csv(path);
   const ColonyConfig cfg;  // 15 ants, 2,000 ticks
 
-  std::printf("one episode = %d ticks x %d ants, H = %d, %d episodes per row, one thread\n",
-              cfg.ticks, cfg.ants, evolved.hidden, n);
+  std::printf(
+      "one episode = %d ticks x %d ants, H = %d, %d episodes per row, one thread, %s kernel\n",
+      cfg.ticks, cfg.ants, evolved.hidden, n, brain_kernel_name(BrainKernel::best));
   std::printf("%-28s %12s %12s %12s %10s\n", "controller", "wall s/ep", "cpu s/ep", "episodes/s",
               "food");
   auto row = [](const char* name, const Timing& t) {
@@ -82,14 +82,21 @@ int main(int argc, char** argv) {
       col.step(rec);
       inputs.emplace_back(col.last_inputs().begin(), col.last_inputs().end());
     }
-    const auto w0 = clock_type::now();
-    for (int i = 0; i < n; ++i) {
-      ColonyBrain brain(evolved, cfg.ants);
-      std::vector<OutputCounts> out(static_cast<std::size_t>(cfg.ants));
-      for (const auto& m : inputs) brain.tick(m, out);
+    // Each vector kernel this CPU has (the episode rows above use the widest).
+    for (auto k : {BrainKernel::avx512, BrainKernel::avx2, BrainKernel::generic}) {
+      if (!brain_kernel_supported(k)) continue;
+      const auto w0 = clock_type::now();
+      const double c0 = cpu_seconds();
+      for (int i = 0; i < n; ++i) {
+        ColonyBrain brain(evolved, cfg.ants, k);
+        std::vector<OutputCounts> out(static_cast<std::size_t>(cfg.ants));
+        for (const auto& m : inputs) brain.tick(m, out);
+      }
+      const double net = std::chrono::duration<double>(clock_type::now() - w0).count() / n;
+      const double cpu = (cpu_seconds() - c0) / n;
+      const std::string name = std::string("  networks only, ") + brain_kernel_name(k);
+      std::printf("%-28s %12.4f %12.4f\n", name.c_str(), net, cpu);
     }
-    const double net = std::chrono::duration<double>(clock_type::now() - w0).count() / n;
-    std::printf("%-28s %12.4f\n", "  networks only", net);
   }
   {
     struct Still final : Controller {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <set>
 #include <tuple>
@@ -231,8 +232,10 @@ class ReferenceAnt {
   std::vector<std::vector<Conn>> by_source_;  // heartbeat first, then neurons 0..
 };
 
-void expect_same_as_reference(const Genome& g, int ants, int ticks, std::uint64_t seed) {
-  ColonyBrain brain(g, ants);
+void expect_same_as_reference(const Genome& g, int ants, int ticks, std::uint64_t seed,
+                              BrainKernel kernel = BrainKernel::best) {
+  SCOPED_TRACE(brain_kernel_name(kernel));
+  ColonyBrain brain(g, ants, kernel);
   std::vector<SpikeRecord> fast;
   brain.set_spike_log(&fast);
   std::vector<ReferenceAnt> ref(static_cast<std::size_t>(ants), ReferenceAnt(g));
@@ -269,15 +272,62 @@ void expect_same_as_reference(const Genome& g, int ants, int ticks, std::uint64_
   EXPECT_GT(outputs_seen, 0u);
 }
 
+// Every kernel this CPU can run (the generic one everywhere, AVX2 and AVX-512 where present).
+std::vector<BrainKernel> kernels_here() {
+  std::vector<BrainKernel> out;
+  for (auto k : {BrainKernel::avx512, BrainKernel::avx2, BrainKernel::generic})
+    if (brain_kernel_supported(k)) out.push_back(k);
+  return out;
+}
+
 TEST(AntBrain, PublishedGenomeSpikesLikeTheReferenceLoop) {
-  expect_same_as_reference(read_genome_csv(kPublished), 3, 150, 11);
+  for (auto k : kernels_here())
+    expect_same_as_reference(read_genome_csv(kPublished), 3, 150, 11, k);
 }
 
 TEST(AntBrain, RandomGenomesSpikeLikeTheReferenceLoop) {
-  for (int hidden : {20, 5, 33}) {
-    Rng rng(static_cast<std::uint64_t>(hidden));
-    expect_same_as_reference(random_genome(hidden, rng), hidden == 5 ? 9 : 2, 100,
-                             static_cast<std::uint64_t>(hidden) + 1);
+  for (auto k : kernels_here())
+    for (int hidden : {20, 5, 33}) {
+      Rng rng(static_cast<std::uint64_t>(hidden));
+      expect_same_as_reference(random_genome(hidden, rng), hidden == 5 ? 9 : 2, 100,
+                               static_cast<std::uint64_t>(hidden) + 1, k);
+    }
+}
+
+// The kernels of different vector widths agree to the bit on a whole colony (15 ants: two blocks
+// of lanes, one with a padding lane), spikes and membrane potentials alike.
+TEST(AntBrain, EveryKernelGivesTheSameDoubles) {
+  const Genome g = read_genome_csv(kPublished);
+  const auto here = kernels_here();
+  ASSERT_FALSE(here.empty());
+  EXPECT_EQ(here.back(), BrainKernel::generic);
+  EXPECT_EQ(std::string(brain_kernel_name(BrainKernel::best)), brain_kernel_name(here.front()));
+  auto run = [&](BrainKernel k, std::vector<SpikeRecord>& log, std::vector<double>& v) {
+    ColonyBrain brain(g, 15, k);
+    brain.set_spike_log(&log);
+    Rng rng(21);
+    std::vector<InputMask> active(15);
+    std::vector<OutputCounts> out(15);
+    for (int t = 0; t < 300; ++t) {
+      for (auto& m : active)
+        m = static_cast<InputMask>(rng.below(1u << kInputs) & rng.below(1u << kInputs));
+      brain.tick(active, out);
+      for (int a = 0; a < 15; ++a)
+        for (int n = 0; n < brain.neurons_per_ant(); ++n) v.push_back(brain.v_m(a, n));
+    }
+  };
+  std::vector<SpikeRecord> first_log;
+  std::vector<double> first_v;
+  run(here.front(), first_log, first_v);
+  EXPECT_GT(first_log.size(), 10000u);
+  for (std::size_t i = 1; i < here.size(); ++i) {
+    std::vector<SpikeRecord> log;
+    std::vector<double> v;
+    run(here[i], log, v);
+    EXPECT_TRUE(log == first_log) << brain_kernel_name(here[i]);
+    ASSERT_EQ(v.size(), first_v.size());
+    EXPECT_EQ(std::memcmp(v.data(), first_v.data(), v.size() * sizeof(double)), 0)
+        << brain_kernel_name(here[i]);
   }
 }
 

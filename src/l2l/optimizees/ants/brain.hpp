@@ -72,9 +72,16 @@ struct BrainSynapse {
 };
 }  // namespace detail
 
+// The vector kernels of the simulation: the widest this CPU has (best), or one named (tests and
+// benchmarks). All give the same spikes.
+enum class BrainKernel { best, avx512, avx2, generic };
+bool brain_kernel_supported(BrainKernel kernel);
+const char* brain_kernel_name(BrainKernel kernel);  // best: the name of the one it stands for
+
 class ColonyBrain {
  public:
-  ColonyBrain(const Genome& genome, int ants);
+  // Throws std::invalid_argument if the CPU lacks `kernel`.
+  ColonyBrain(const Genome& genome, int ants, BrainKernel kernel = BrainKernel::best);
   // Not copyable (ring_ points into ring_store_); moving keeps the vectors' buffers.
   ColonyBrain(const ColonyBrain&) = delete;
   ColonyBrain& operator=(const ColonyBrain&) = delete;
@@ -101,9 +108,10 @@ class ColonyBrain {
   void add_synapse(int source, int delay, int target_b, double weight);
   void finalize_synapses();
 
-  // State is stored neuron-major and ant-minor (lane = ant, padded to a multiple of 4 lanes), so
+  // State is stored neuron-major and ant-minor (lane = ant, padded to a multiple of 8 lanes), so
   // that one neuron's spikes in all ants are delivered with vector operations.
   int ants_, lanes_, hidden_;
+  BrainKernel kernel_;
   std::size_t n_a_, n_b_;  // lanes of the input block and of the hidden + output block
   AlphaNeuron::Propagators p_;
   // Inputs (no synaptic input): V, refractory steps left, y0, the current sent in the last step,
@@ -115,6 +123,9 @@ class ColonyBrain {
   std::vector<double> vb_, rb_, dex_, iex_, din_, iin_, fired_b_, ring_store_;
   double* ring_ = nullptr;         // inside ring_store_, 64-byte aligned
   std::vector<double> heartbeat_;  // 1.0 for the real ants, 0.0 for padding lanes
+  // Per neuron and block of 8 lanes: whether the neuron fired in any of them this step.
+  std::vector<std::uint8_t> fired_block_a_, fired_block_b_, heartbeat_block_;
+  std::vector<double> out_count_;  // output spikes of this tick, [output][lane]
   // Synapses by source (inputs 0..10, heartbeat 11, hidden 12..): syn_[begin_[s] ..
   // begin_[s + 1]), sorted by delay.
   std::vector<std::vector<std::pair<int, Synapse>>> pending_;
