@@ -1,7 +1,8 @@
 // Runs an experiment file's optimizer on its optimizee with a minimal ask/evaluate/tell loop and
 // prints the learning curve (test accuracy of the optimizer's estimate against wall time and
-// presented images). Used for the EnKF learning curves in bench/enkf.md; `l2l run` is the real
-// driver (run store, resume, reports).
+// presented images, as the papers plot it; the optimizer itself only ever sees the validation
+// accuracy, which drives the EnKF's dynamic ensemble). Used for the EnKF learning curves in
+// bench/enkf.md; `l2l run` is the real driver (run store, resume, reports).
 //
 //   bench_enkf_train EXPERIMENT.yaml [--set section.key=value ...] [--minutes M]
 //                    [--generations N] [--threads T] [--csv curve.csv]
@@ -108,12 +109,13 @@ int main(int argc, char** argv) try {
   std::printf("# %s: %zu parameters, BLAS %s, %d evaluator threads\n", file.c_str(), space.dim(),
               blas::backend().c_str(), evaluator->parallelism());
   std::printf("# %s\n", optimizee->describe().dump().c_str());
-  std::printf("%8s %6s %9s %8s %9s %9s %10s %6s\n", "seconds", "gen", "images", "test_acc",
-              "test_loss", "train_med", "spread", "J");
+  std::printf("%8s %6s %9s %8s %8s %9s %9s %10s %6s\n", "seconds", "gen", "images", "val_acc",
+              "test_acc", "test_loss", "train_med", "spread", "J");
   std::ofstream out;
   if (!csv.empty()) {
     out.open(csv);
-    out << "seconds,generation,images,test_accuracy,test_loss,train_median,param_spread,ensemble\n";
+    out << "seconds,generation,images,validation_accuracy,test_accuracy,test_loss,train_median,"
+           "param_spread,ensemble\n";
   }
   const auto t0 = clk::now();
   auto elapsed = [&] { return std::chrono::duration<double>(clk::now() - t0).count(); };
@@ -123,24 +125,28 @@ int main(int argc, char** argv) try {
     Candidate c;
     c.generation = g;
     c.index = -1;
-    c.phase = Phase::test;
+    c.phase = Phase::validation;
     c.seed = stream_seed(seed, g, -1);
     c.params = *est;
     space.repair(c.params, pctx.bound_policy);
+    const Evaluation v = evaluate_guarded(*optimizee, c, 1);
+    optimizer->observe_validation(v);
+    const double val = v.metrics.count("accuracy") ? v.metrics.at("accuracy") : NAN;
+    c.phase = Phase::test;
+    c.seed = stream_seed(seed, g, -2);
     const Evaluation e = evaluate_guarded(*optimizee, c, 1);
-    optimizer->observe_test(e);
     const auto info = optimizer->generation_info();
     const double acc = e.metrics.count("accuracy") ? e.metrics.at("accuracy") : NAN;
     const double loss = e.metrics.count("loss") ? e.metrics.at("loss") : NAN;
     const double med = info.value("fitness_median", NAN);
     const double spread = info.value("param_spread", NAN);
     const long J = info.value("ensemble_size", 0L);
-    std::printf("%8.1f %6ld %9ld %8.4f %9.4f %9.4f %10.3g %6ld\n", elapsed(), g + 1,
-                (g + 1) * batch_images, acc, loss, med, spread, J);
+    std::printf("%8.1f %6ld %9ld %8.4f %8.4f %9.4f %9.4f %10.3g %6ld\n", elapsed(), g + 1,
+                (g + 1) * batch_images, val, acc, loss, med, spread, J);
     std::fflush(stdout);
     if (out) {
-      out << fmt::format("{:.2f},{},{},{},{},{},{},{}\n", elapsed(), g + 1, (g + 1) * batch_images,
-                         acc, loss, med, spread, J);
+      out << fmt::format("{:.2f},{},{},{},{},{},{},{},{}\n", elapsed(), g + 1,
+                         (g + 1) * batch_images, val, acc, loss, med, spread, J);
       out.flush();
     }
   };

@@ -43,12 +43,13 @@ def inner_config(db, outer_run):
 
 
 def final_accuracy(store):
+    # The run's final test (experiment.final_test): its estimate on the test set, once at the end.
     db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     acc = None
     for (info,) in db.execute("select info from generations order by generation"):
         d = json.loads(info or "{}")
-        if "test_accuracy" in d:
-            acc = d["test_accuracy"]
+        if "final_test_accuracy" in d:
+            acc = d["final_test_accuracy"]
     return acc
 
 

@@ -294,9 +294,10 @@ TEST(Cli, ListAndUsageErrors) {
   EXPECT_EQ(cli(dir, {"frobnicate"}).code, 2);
 }
 
-// A run with a held-out test (experiment.test_every) is judged by it: `l2l run`, `l2l show` and
-// the report lead with the held-out metrics and call the best fitness a training fitness. With
-// only the best parameters stored, the report says why it shows no population.
+// A run with held-out numbers (experiment.test_every: validation; the final test once at the end)
+// is judged by them: `l2l run`, `l2l show` and the report lead with the final test, then the
+// validation, and call the best fitness a training fitness. With only the best parameters stored,
+// the report says why it shows no population.
 TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
   TempDir dir;
   const auto exp = dir.file("held_out.yaml"), db = dir.file("h.db");
@@ -306,19 +307,36 @@ TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
                         "optimizee:\n  type: bbob\n  function: 1\n  dims: 4\n";
   const auto r = cli(dir, {"run", exp, "--out", db, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
-  const auto held = r.out.find("held-out test of the optimizer's estimate (generation 5): delta_f");
+  const auto held =
+      r.out.find("final test of the optimizer's estimate (test set, generation 5): delta_f");
+  const auto val = r.out.find("validation of the optimizer's estimate (generation 5): delta_f");
   const auto best = r.out.find("best training fitness");
   ASSERT_NE(held, std::string::npos) << r.out;
+  ASSERT_NE(val, std::string::npos) << r.out;
   ASSERT_NE(best, std::string::npos) << r.out;
-  EXPECT_LT(held, r.out.find("generations 6")) << r.out;
+  EXPECT_LT(held, val);
+  EXPECT_LT(val, r.out.find("generations 6")) << r.out;
   EXPECT_LT(held, best);
 
   const auto show = cli(dir, {"show", db});
   ASSERT_EQ(show.code, 0) << show.err;
-  const auto s_held = show.out.find("held-out test of the optimizer's estimate (generation 5):");
+  const auto s_held =
+      show.out.find("final test of the optimizer's estimate (test set) (generation 5):");
+  const auto s_val = show.out.find("validation of the optimizer's estimate (generation 5):");
   ASSERT_NE(s_held, std::string::npos) << show.out;
-  EXPECT_LT(s_held, show.out.find("generations 6")) << show.out;
+  ASSERT_NE(s_val, std::string::npos) << show.out;
+  EXPECT_LT(s_held, s_val);
+  EXPECT_LT(s_val, show.out.find("generations 6")) << show.out;
   EXPECT_LT(s_held, show.out.find("best training fitness")) << show.out;
+  // The final test is one evaluation, at the end: only the last generation has it.
+  {
+    auto store = RunStore::open_reader(db);
+    auto st = store->db().prepare(
+        "SELECT generation FROM generations WHERE json_extract(info, '$.final_test') IS NOT NULL");
+    std::vector<std::int64_t> at;
+    while (st.step()) at.push_back(st.get_int(0));
+    EXPECT_EQ(at, (std::vector<std::int64_t>{5}));
+  }
 
   const auto html = dir.file("h.html");
   const auto rep = cli(dir, {"report", db, "-o", html});
@@ -327,8 +345,9 @@ TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
   ASSERT_EQ(rep.code, 0) << rep.err;
   const auto page = slurp(html);
   const auto header = page.substr(0, page.find("</header>"));
-  EXPECT_NE(header.find("held-out delta_f "), std::string::npos) << header;
-  EXPECT_LT(header.find("held-out delta_f "), header.find(" generations")) << header;
+  EXPECT_NE(header.find("final test delta_f "), std::string::npos) << header;
+  EXPECT_LT(header.find("final test delta_f "), header.find("validation delta_f ")) << header;
+  EXPECT_LT(header.find("validation delta_f "), header.find(" generations")) << header;
   EXPECT_NE(page.find("best training fitness"), std::string::npos);
   EXPECT_NE(page.find("stores the parameters of the best individual of each generation only"),
             std::string::npos);

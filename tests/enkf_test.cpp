@@ -361,7 +361,7 @@ TEST(Enkf, MissingTargetIsAUsageError) {
   EXPECT_THROW(opt.tell(cs, ev), UsageError);
 }
 
-TEST(Enkf, DynamicEnsembleSizeFollowsTheTestMetric) {
+TEST(Enkf, DynamicEnsembleSizeFollowsTheValidationMetric) {
   auto cfg = base_config();
   cfg.resize_thresholds = {0.5, 0.8};
   cfg.resize_sizes = {35, 12};
@@ -371,10 +371,10 @@ TEST(Enkf, DynamicEnsembleSizeFollowsTheTestMetric) {
   opt.tell(cs, evaluate_all(f, cs));
   Evaluation test;
   test.metrics["accuracy"] = 0.4;
-  opt.observe_test(test);
+  opt.observe_validation(test);
   EXPECT_EQ(opt.ask().size(), 20u);
   test.metrics["accuracy"] = 0.6;
-  opt.observe_test(test);
+  opt.observe_validation(test);
   cs = opt.ask();
   ASSERT_EQ(cs.size(), 35u);
   const auto ev = evaluate_all(f, cs);
@@ -382,7 +382,7 @@ TEST(Enkf, DynamicEnsembleSizeFollowsTheTestMetric) {
   EXPECT_EQ(opt.generation_info()["ensemble_size"], 35);
   const auto before = opt.ensemble();
   test.metrics["accuracy"] = 0.9;
-  opt.observe_test(test);
+  opt.observe_validation(test);
   cs = opt.ask();
   ASSERT_EQ(cs.size(), 12u);
   // Shrinking keeps the members that were fittest in the last generation, in their order.

@@ -215,9 +215,12 @@ struct ToyData {
   ~ToyData() { fs::remove_all(dir); }
 };
 
-std::unique_ptr<Optimizee> toy_optimizee(const ToyData& d, const std::string& extra = "") {
-  YAML::Node n = YAML::Load("{type: mnist, network: mlp, hidden: [8], batch_size: 20, " + extra +
-                            " data_dir: '" + d.dir.string() + "'}");
+std::unique_ptr<Optimizee> toy_optimizee(const ToyData& d, const std::string& extra = "",
+                                         const std::string& validation_size = "100") {
+  YAML::Node n = YAML::Load(
+      "{type: mnist, network: mlp, hidden: [8], batch_size: 20, "
+      "validation_size: " +
+      validation_size + ", " + extra + " data_dir: '" + d.dir.string() + "'}");
   Options o(n, "optimizee", nullptr);
   OptimizeeContext ctx;
   ctx.seed = 3;
@@ -230,18 +233,55 @@ TEST(ImageClassifier, MiniBatchesCoverEachEpochOnceAndReshuffle) {
   ToyData d("schedule");
   auto opt = toy_optimizee(d);
   auto& ic = dynamic_cast<ImageClassifier&>(*opt);
-  ASSERT_EQ(ic.batches_per_epoch(), 20u);
+  ASSERT_EQ(ic.batches_per_epoch(), 15u);  // 400 images less 100 for validation
   std::multiset<std::size_t> epoch0, epoch1;
-  for (int b = 0; b < 20; ++b) {
+  for (int b = 0; b < 15; ++b) {
     for (auto i : ic.minibatch(b)) epoch0.insert(i);
-    for (auto i : ic.minibatch(20 + b)) epoch1.insert(i);
+    for (auto i : ic.minibatch(15 + b)) epoch1.insert(i);
   }
   std::multiset<std::size_t> all;
-  for (std::size_t i = 0; i < 400; ++i) all.insert(i);
+  for (std::size_t i = 0; i < 300; ++i) all.insert(i);
   EXPECT_EQ(epoch0, all);
   EXPECT_EQ(epoch1, all);
-  EXPECT_NE(ic.minibatch(0), ic.minibatch(20));
+  EXPECT_NE(ic.minibatch(0), ic.minibatch(15));
   EXPECT_EQ(ic.minibatch(3), ic.minibatch(3));
+}
+
+// The validation split is the end of the training file, whatever train_size takes from its
+// start; training never sees it, validation and test evaluations each see their whole set.
+TEST(ImageClassifier, ValidationIsTheEndOfTheTrainingFileAndTrainingNeverSeesIt) {
+  ToyData d("validation");
+  const auto file = data::load_image_set((d.dir / "train-images-idx3-ubyte.gz").string(),
+                                         (d.dir / "train-labels-idx1-ubyte").string());
+  auto same = [](const data::ImageSet& a, std::size_t i, const data::ImageSet& b, std::size_t j) {
+    return std::equal(a.image(i), a.image(i) + 784, b.image(j)) && a.labels[i] == b.labels[j];
+  };
+  for (const char* extra : {"", "train_size: 120,"}) {
+    SCOPED_TRACE(extra);
+    auto opt = toy_optimizee(d, extra);
+    const auto& ic = dynamic_cast<const ImageClassifier&>(*opt);
+    const std::size_t n_train = std::string(extra).empty() ? 300 : 120;
+    ASSERT_EQ(ic.training_set().size(), n_train);
+    ASSERT_EQ(ic.validation_set().size(), 100u);
+    for (std::size_t i = 0; i < 100; ++i) EXPECT_TRUE(same(ic.validation_set(), i, file, 300 + i));
+    for (std::size_t i = 0; i < n_train; ++i) EXPECT_TRUE(same(ic.training_set(), i, file, i));
+    Candidate c;
+    c.index = -1;
+    c.params.assign(opt->space().dim(), 0.01);
+    c.phase = Phase::validation;
+    EXPECT_EQ(opt->evaluate(c).metrics.at("images"), 100.0);
+    c.phase = Phase::test;
+    EXPECT_EQ(opt->evaluate(c).metrics.at("images"), 200.0);
+  }
+  auto none = toy_optimizee(d, "", "0");
+  Candidate c;
+  c.index = -1;
+  c.params.assign(none->space().dim(), 0.01);
+  c.phase = Phase::validation;
+  const auto e = none->evaluate(c);
+  EXPECT_FALSE(e.ok());
+  EXPECT_NE(e.reason.find("validation_size"), std::string::npos) << e.reason;
+  EXPECT_THROW(toy_optimizee(d, "", "400"), ConfigError);
 }
 
 TEST(ImageClassifier, ReturnsOutputsObservationsAndTestAccuracy) {

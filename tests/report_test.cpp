@@ -243,11 +243,16 @@ TEST(ReportData, EnkfArtifactsBecomeSpectraHistogramsAndCovariance) {
     for (int b = 0; b < 10; ++b) EXPECT_DOUBLE_EQ((cov[{a, b}]), (cov[{b, a}]));
   }
   EXPECT_NE(c["source"].get<std::string>().find("enkf_ensemble"), std::string::npos);
-  // Test metrics and optimizer state are separate series.
+  // Held-out metrics and optimizer state are separate series; the final test is its own.
   std::set<std::string> metrics, keys;
   for (const auto& r : d["tests"]["rows"]) metrics.insert(r["metric"]);
   for (const auto& r : d["optimizer_info"]["rows"]) keys.insert(r["key"]);
-  EXPECT_EQ(metrics, (std::set<std::string>{"accuracy", "loss"}));
+  EXPECT_EQ(metrics, (std::set<std::string>{"validation accuracy", "validation loss",
+                                            "final test accuracy"}));
+  EXPECT_EQ(d["run"]["final_test"]["generation"], 15);
+  EXPECT_EQ(d["run"]["final_test"]["metrics"]["accuracy"], 0.9);
+  EXPECT_EQ(d["run"]["last_validation"]["generation"], 15);
+  EXPECT_FALSE(d["run"]["last_validation"].contains("on_test_set"));
   EXPECT_EQ(keys, (std::set<std::string>{"ensemble_size", "misfit", "param_spread"}));
   // 1,050 parameters: projected on principal components.
   EXPECT_EQ(d["parameters"]["mode"], "pca");

@@ -52,6 +52,7 @@ SpikingReservoir::Config small_config() {
   c.classes = {1, 2, 3};
   c.batch_size = 3;
   c.test_size = 3;
+  c.validation_size = 2;
   c.artifacts_every = 0;
   auto& p = c.network;
   p.n_exc = 160;
@@ -113,7 +114,8 @@ TEST(SpikingReservoir, EvaluationOutputsAndDeterminism) {
   SpikingReservoir r(small_config(), ctx, synthetic(12, 6, 2));
   EXPECT_EQ(r.space().dim(), 3u * (10 + 2) * (64 + 16));
   EXPECT_EQ(r.space().parameters().size(), 4u);
-  EXPECT_EQ(r.batches_per_epoch(), 4u);  // 12 training images of the classes, label 7 dropped
+  // 12 training images of the classes (label 7 dropped), the last 2 held out for validation.
+  EXPECT_EQ(r.batches_per_epoch(), 3u);
   const auto c = candidate(r, 1);
   const Evaluation e = r.evaluate(c);
   ASSERT_TRUE(e.ok()) << e.reason;
@@ -190,6 +192,12 @@ TEST(SpikingReservoir, TestPhaseAndArtifacts) {
   ASSERT_TRUE(e.ok());
   EXPECT_TRUE(e.outputs.empty());
   EXPECT_EQ(e.metrics.at("images"), 3.0);  // test_size
+  Candidate v = c;
+  v.phase = Phase::validation;
+  const auto ev = r.evaluate(v);
+  ASSERT_TRUE(ev.ok()) << ev.reason;
+  EXPECT_EQ(ev.metrics.at("images"), 2.0);  // validation_size
+  EXPECT_TRUE(ev.outputs.empty());
   ASSERT_EQ(e.artifacts.size(), 1u);
   const auto j = nlohmann::json::parse(e.artifacts[0].data);
   EXPECT_EQ(j["kind"], "spike_raster");
@@ -241,7 +249,7 @@ TEST(SpikingReservoir, RegistryReadsOptionsAndIdxFiles) {
       "data_dir: " +
       dir.string() +
       "\n"
-      "classes: [1, 2, 3]\nbatch_size: 3\ntest_size: 3\n"
+      "classes: [1, 2, 3]\nbatch_size: 3\ntest_size: 3\nvalidation_size: 2\n"
       "network: {n_exc: 80, n_inh: 20, outdegree_ee: 5, outdegree_ei: 2, outdegree_ie: 8, "
       "outdegree_ii: 2, readout_indegree_exc: 20, readout_indegree_inh: 5, cooldown: 20, "
       "presentation: 40}\n");
@@ -250,7 +258,8 @@ TEST(SpikingReservoir, RegistryReadsOptionsAndIdxFiles) {
   ctx.seed = 1;
   auto opt = make_optimizee(o, ctx);
   EXPECT_EQ(opt->space().dim(), 3u * 12 * 25);
-  EXPECT_EQ(opt->describe()["train_images"], 9);
+  EXPECT_EQ(opt->describe()["train_images"], 7);  // 9 of the classes, 2 for validation
+  EXPECT_EQ(opt->describe()["validation_images"], 2);
   Candidate c;
   c.params.assign(opt->space().dim(), 50.0);
   c.batch = 1;

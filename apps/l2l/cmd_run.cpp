@@ -36,15 +36,21 @@ void add_common(CLI::App* sub, RunArgs& a) {
 int report(const RunOutcome& o) {
   const double rate = o.seconds > 0 ? static_cast<double>(o.evaluations) / o.seconds : 0.0;
   std::cout << fmt::format("run {}: {}\n", o.status, o.stop_reason);
-  // A held-out number (experiment.test_every) is what a run is judged by: the best fitness is
-  // one individual on its own training data (for the EnKF, one member's mini-batch accuracy).
-  if (!o.last_test.empty()) {
+  // Held-out numbers are what a run is judged by, the test set's first: the best fitness is one
+  // individual on its own training data (for the EnKF, one member's mini-batch accuracy).
+  auto metrics = [](const std::map<std::string, double>& m) {
     std::string t;
-    for (const auto& [k, v] : o.last_test)
-      t += fmt::format("{}{} {:.6g}", t.empty() ? "" : ", ", k, v);
-    std::cout << fmt::format("  held-out test of the optimizer's estimate (generation {}): {}\n",
-                             o.last_test_generation, t);
-  }
+    for (const auto& [k, v] : m) t += fmt::format("{}{} {:.6g}", t.empty() ? "" : ", ", k, v);
+    return t;
+  };
+  if (!o.final_test.empty())
+    std::cout << fmt::format(
+        "  final test of the optimizer's estimate (test set, generation {}): {}\n",
+        o.final_test_generation, metrics(o.final_test));
+  if (!o.last_validation.empty())
+    std::cout << fmt::format("  validation of the optimizer's estimate (generation {}): {}\n",
+                             o.last_validation_generation, metrics(o.last_validation));
+  const bool held_out = !o.final_test.empty() || !o.last_validation.empty();
   std::cout << fmt::format(
       "  generations {}, evaluations {} ({} failed), {} ({:.0f} evaluations/s)\n", o.generations,
       o.evaluations, o.failed, format_duration(o.seconds), rate);
@@ -53,8 +59,7 @@ int report(const RunOutcome& o) {
     for (std::size_t i = 0; i < o.best_fitness.size(); ++i)
       fit += fmt::format("{}{:.10g}", i ? ", " : "", o.best_fitness[i]);
     std::cout << fmt::format("  best {}fitness {} (generation {}, individual {})\n",
-                             o.last_test.empty() ? "" : "training ", fit, o.best_generation,
-                             o.best_index);
+                             held_out ? "training " : "", fit, o.best_generation, o.best_index);
     std::string params;
     const std::size_t shown = std::min<std::size_t>(o.best_params.size(), 8);
     for (std::size_t i = 0; i < shown; ++i)

@@ -25,13 +25,20 @@ void print_text(const nlohmann::json& s) {
         "  inner run of run {} generation {} individual {} task {}\n",
         s["parent"]["run"].get<std::int64_t>(), s["parent"]["generation"].get<std::int64_t>(),
         s["parent"]["index"].get<std::int64_t>(), s["parent"]["task"].get<std::int64_t>());
-  // The held-out number leads: it is what the run is judged by (see `l2l run`).
-  if (s.contains("last_test")) {
-    std::cout << "  held-out test of the optimizer's estimate (generation "
-              << s["last_test"]["generation"].get<std::int64_t>() << "):";
-    for (const auto& [k, v] : s["last_test"]["metrics"].items()) std::cout << " " << k << "=" << v;
+  // The held-out numbers lead: they are what the run is judged by (see `l2l run`).
+  auto held_out = [&](const char* key, const std::string& what) {
+    if (!s.contains(key)) return;
+    std::cout << "  " << what << " (generation " << s[key]["generation"].get<std::int64_t>()
+              << "):";
+    for (const auto& [k, v] : s[key]["metrics"].items()) std::cout << " " << k << "=" << v;
     std::cout << "\n";
-  }
+  };
+  held_out("final_test", "final test of the optimizer's estimate (test set)");
+  held_out("last_validation",
+           s.contains("last_validation") && s["last_validation"].value("on_test_set", false)
+               ? "held-out test of the optimizer's estimate (an older store: "
+                 "monitored on the test set)"
+               : "validation of the optimizer's estimate");
   std::cout << fmt::format("  seed {}, evaluator {} x{}, l2l {}\n", s["seed"].get<std::uint64_t>(),
                            s["evaluator"].get<std::string>(), s["parallelism"].get<int>(),
                            s["version"].get<std::string>());
@@ -44,9 +51,10 @@ void print_text(const nlohmann::json& s) {
                              f["status"].get<std::string>(), f["reason"].get<std::string>());
   if (!s["best"].is_null()) {
     const auto& b = s["best"];
-    std::cout << (s.contains("last_test") ? "  best training fitness " : "  best fitness ")
-              << b["fitness"].dump() << " (generation " << b["generation"].get<std::int64_t>()
-              << ", individual " << b["index"].get<std::int64_t>() << ")\n  best parameters:";
+    const bool judged = s.contains("final_test") || s.contains("last_validation");
+    std::cout << (judged ? "  best training fitness " : "  best fitness ") << b["fitness"].dump()
+              << " (generation " << b["generation"].get<std::int64_t>() << ", individual "
+              << b["index"].get<std::int64_t>() << ")\n  best parameters:";
     int shown = 0;
     for (const auto& [k, v] : b["params"].items()) {
       if (shown++ == 20) {

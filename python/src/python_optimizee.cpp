@@ -184,7 +184,7 @@ Evaluation call_evaluate(const py::object& object, const ParameterSpace& space,
     ctx.index = c.index;
     ctx.seed = c.seed;
     ctx.batch = c.batch;
-    ctx.phase = c.phase == Phase::test ? "test" : "train";
+    ctx.phase = to_string(c.phase);
     py::object result = object.attr("evaluate")(params, py::cast(std::move(ctx)));
     return parse_result(result);
   } catch (py::error_already_set& err) {

@@ -4,9 +4,14 @@
 
 namespace l2l {
 
-// Why a candidate is evaluated: optimization proper, or a held-out test of the optimizer's current
-// estimate (for example the EnKF ensemble mean's test accuracy).
-enum class Phase : std::int8_t { train = 0, test = 1 };
+// Why a candidate is evaluated: optimization proper; monitoring the optimizer's current estimate
+// on held-out data the run may look at and choose by (validation, experiment.test_every); or the
+// final number, on data nothing in the run has seen or chosen by (test, once at the end).
+// Optimizees without held-out data evaluate every phase alike.
+enum class Phase : std::int8_t { train = 0, test = 1, validation = 2 };
+inline const char* to_string(Phase p) {
+  return p == Phase::test ? "test" : (p == Phase::validation ? "validation" : "train");
+}
 
 // One parameter set proposed by an optimizer ("individual" in L2L).
 struct Candidate {

@@ -97,7 +97,7 @@ Candidate read_candidate(Reader& r) {
   c.seed = r.u64();
   c.batch = r.i64();
   const auto phase = r.u8();
-  if (phase > 1) throw ProtocolError(fmt::format("bad phase {}", phase));
+  if (phase > 2) throw ProtocolError(fmt::format("bad phase {}", phase));
   c.phase = static_cast<Phase>(phase);
   c.params = r.doubles();
   return c;

@@ -33,8 +33,7 @@ class StrictYaml {
   void check(const YAML::Node& node, const std::string& path) const {
     if (node.IsScalar()) check_closed(node, path);
     if (node.IsSequence())
-      for (std::size_t i = 0; i < node.size(); ++i)
-        check(node[i], fmt::format("{}[{}]", path, i));
+      for (std::size_t i = 0; i < node.size(); ++i) check(node[i], fmt::format("{}[{}]", path, i));
     if (!node.IsMap()) return;
     std::map<std::string, int> first_line;
     for (const auto& kv : node) {
@@ -45,8 +44,8 @@ class StrictYaml {
         check_closed(kv.first, key_path);
         const auto [it, fresh] = first_line.emplace(key, line);
         if (!fresh)
-          throw ConfigError(fmt::format("{}:{}: {}: key given twice (lines {} and {})", file_,
-                                        line, key_path, it->second, line));
+          throw ConfigError(fmt::format("{}:{}: {}: key given twice (lines {} and {})", file_, line,
+                                        key_path, it->second, line));
       }
       check(kv.second, key_path);
     }
@@ -71,9 +70,10 @@ class StrictYaml {
         }
       }
     }
-    throw ConfigError(fmt::format("{}:{}: {}: YAML syntax error: the quoted string opened here "
-                                  "is never closed",
-                                  file_, scalar.Mark().line + 1, path.empty() ? "value" : path));
+    throw ConfigError(
+        fmt::format("{}:{}: {}: YAML syntax error: the quoted string opened here "
+                    "is never closed",
+                    file_, scalar.Mark().line + 1, path.empty() ? "value" : path));
   }
 
   const std::string& text_;

@@ -103,6 +103,7 @@ bool resumable_key(const std::string& path) {
                                "stagnation_tolerance",
                                "max_failed_generations",
                                "test_every",
+                               "final_test",
                                "artifact_every",
                                "checkpoint_every"};
   for (const char* k : keys)
@@ -375,28 +376,36 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
       }
 
       rec.info = optimizer_->generation_info();
+      // The optimizer's estimate on held-out data, recorded under `key` (and key_<metric>).
+      auto held_out = [&](Phase phase, const std::string& key) -> std::optional<Evaluation> {
+        auto est = optimizer_->estimate();
+        if (!est) return std::nullopt;
+        std::vector<Candidate> probe(1);
+        probe[0].generation = g;
+        probe[0].index = -1;
+        probe[0].seed = stream_seed(spec_.seed, g, phase == Phase::test ? -2 : -1);
+        probe[0].phase = phase;
+        probe[0].params = *est;
+        space_.repair(probe[0].params, spec_.bound_policy);
+        std::vector<Evaluation> result(1);
+        evaluator_->evaluate(*optimizee_, probe, result);
+        nlohmann::json t = {{"status", to_string(result[0].status)}};
+        if (result[0].ok()) {
+          t["fitness"] = result[0].fitness;
+          for (const auto& [k, v] : result[0].metrics) rec.info[key + "_" + k] = v;
+        } else {
+          t["error"] = result[0].reason;
+        }
+        rec.info[key] = t;
+        return result[0];
+      };
       if (spec_.test_every > 0 && (g + 1) % spec_.test_every == 0) {
-        if (auto est = optimizer_->estimate()) {
-          std::vector<Candidate> probe(1);
-          probe[0].generation = g;
-          probe[0].index = -1;
-          probe[0].seed = stream_seed(spec_.seed, g, -1);
-          probe[0].phase = Phase::test;
-          probe[0].params = *est;
-          space_.repair(probe[0].params, spec_.bound_policy);
-          std::vector<Evaluation> test(1);
-          evaluator_->evaluate(*optimizee_, probe, test);
-          optimizer_->observe_test(test[0]);
-          nlohmann::json t = {{"status", to_string(test[0].status)}};
-          if (test[0].ok()) {
-            t["fitness"] = test[0].fitness;
-            for (const auto& [k, v] : test[0].metrics) rec.info["test_" + k] = v;
-            out.last_test = test[0].metrics;
-            out.last_test_generation = g;
-          } else {
-            t["error"] = test[0].reason;
+        if (auto v = held_out(Phase::validation, "validation")) {
+          optimizer_->observe_validation(*v);
+          if (v->ok()) {
+            out.last_validation = v->metrics;
+            out.last_validation_generation = g;
           }
-          rec.info["test"] = t;
         }
       }
 
@@ -414,6 +423,14 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
             fmt::format("every evaluation failed in the last {} generations (last error: {})",
                         st.failed_streak, last_error);
         status = "failed";
+      }
+      // The final number: the estimate on the test set, once, when the run ends by a stopping
+      // rule (an interrupted run is not finished; its resumption will test at its end).
+      if (!stop_reason.empty() && status != "failed" && spec_.final_test) {
+        if (auto t = held_out(Phase::test, "final_test"); t && t->ok()) {
+          out.final_test = t->metrics;
+          out.final_test_generation = g;
+        }
       }
 
       std::vector<Artifact> artifacts;

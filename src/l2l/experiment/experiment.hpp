@@ -1,7 +1,8 @@
 #pragma once
 // The experiment driver: the two-loop engine.
 //
-//   ask -> repair into the space -> evaluate (evaluator) -> tell -> [test phase] -> record
+//   ask -> repair into the space -> evaluate (evaluator) -> tell -> [validation; final test]
+//   -> record
 //   (evaluations + statistics + checkpoint in one transaction) -> stop?
 //
 // Everything is validated when the Experiment is constructed, before any file is created, so a
@@ -42,9 +43,10 @@ struct RunOutcome {
   std::int64_t best_generation = -1, best_index = -1;
   std::vector<std::string> param_names;
   double seconds = 0;
-  // Metrics of the last test-phase evaluation (experiment.test_every), e.g. held-out accuracy.
-  std::map<std::string, double> last_test;
-  std::int64_t last_test_generation = -1;
+  // Metrics of the estimate on the validation split (the last experiment.test_every), and on the
+  // test set once at the end (experiment.final_test), e.g. held-out accuracy.
+  std::map<std::string, double> last_validation, final_test;
+  std::int64_t last_validation_generation = -1, final_test_generation = -1;
 };
 
 class Experiment {

@@ -72,8 +72,14 @@ ExperimentSpec ExperimentSpec::read(Options& o, const std::string& default_name)
       Check::one_of({"clip", "reflect"})));
   s.test_every = o.get<std::int64_t>(
       "test_every", 0,
-      "evaluate the optimizer's estimate on held-out data every N generations (0: never)",
+      "evaluate the optimizer's estimate on the optimizee's validation split every N generations "
+      "(0: never); the optimizer may adapt to it (the EnKF's dynamic ensemble), nested runs choose "
+      "by it",
       Check::at_least(0));
+  s.final_test = o.get<bool>(
+      "final_test", s.test_every > 0,
+      "when the run ends by a stopping rule, evaluate the estimate once on the test set (the "
+      "final number; default: whenever test_every is set)");
   s.artifact_every = o.get<std::int64_t>(
       "artifact_every", 10,
       "store the optimizer's artifacts (ensembles, covariances) every N generations and at the "

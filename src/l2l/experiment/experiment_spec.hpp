@@ -31,7 +31,8 @@ struct ExperimentSpec {
   bool store_outputs = false;
   std::vector<double> fitness_weights;  // empty: the optimizee's defaults
   BoundPolicy bound_policy = BoundPolicy::clip;
-  std::int64_t test_every = 0;
+  std::int64_t test_every = 0;  // validation of the estimate every N generations
+  bool final_test = false;      // the estimate on the test set once at the end
   std::int64_t artifact_every = 10;
   std::int64_t checkpoint_every = 0;  // 0: auto (every generation while checkpoints are small)
 

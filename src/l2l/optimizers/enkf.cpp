@@ -119,10 +119,11 @@ EnsembleKalmanFilter::Config EnsembleKalmanFilter::Config::read(Options& o) {
                                    Check::at_least(0.0));
   c.resize_metric = o.get<std::string>(
       "resize_metric", c.resize_metric,
-      "test-phase metric that drives the dynamic ensemble size (the optimizee's metric name)");
+      "validation metric (experiment.test_every) that drives the dynamic ensemble size (the "
+      "optimizee's metric name)");
   c.resize_thresholds = o.get<std::vector<double>>(
       "resize_thresholds", c.resize_thresholds,
-      "dynamic ensemble size: when the test metric first reaches thresholds[i] ...");
+      "dynamic ensemble size: when the validation metric first reaches thresholds[i] ...");
   c.resize_sizes = o.get<std::vector<std::int64_t>>(
       "resize_sizes", c.resize_sizes,
       "... the ensemble grows or shrinks to sizes[i] (new members drawn from the ensemble's "
@@ -490,10 +491,10 @@ std::optional<std::vector<double>> EnsembleKalmanFilter::estimate() const {
   return out;
 }
 
-void EnsembleKalmanFilter::observe_test(const Evaluation& test) {
-  if (!test.ok()) return;
-  auto it = test.metrics.find(cfg_.resize_metric);
-  if (it == test.metrics.end()) return;
+void EnsembleKalmanFilter::observe_validation(const Evaluation& validation) {
+  if (!validation.ok()) return;
+  auto it = validation.metrics.find(cfg_.resize_metric);
+  if (it == validation.metrics.end()) return;
   const double v = it->second;
   while (next_resize_ < cfg_.resize_thresholds.size() &&
          v >= cfg_.resize_thresholds[next_resize_]) {

@@ -64,7 +64,7 @@ class EnsembleKalmanFilter final : public Optimizer {
   std::optional<std::vector<double>> estimate() const override;
   nlohmann::json generation_info() const override { return info_; }
   std::vector<Artifact> artifacts() const override;
-  void observe_test(const Evaluation& test) override;
+  void observe_validation(const Evaluation& validation) override;
 
   // For tests and benchmarks.
   std::size_t ensemble_size() const { return J_; }

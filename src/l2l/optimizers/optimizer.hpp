@@ -48,9 +48,10 @@ class Optimizer {
   // The current point estimate (distribution mean, best individual), used for test-phase
   // evaluations; nullopt if the optimizer has none yet.
   virtual std::optional<std::vector<double>> estimate() const { return std::nullopt; }
-  // The result of evaluating estimate() in the test phase (held-out data), for optimizers that
-  // adapt to it (for example a dynamic EnKF ensemble size). Called after tell().
-  virtual void observe_test(const Evaluation& /*test*/) {}
+  // The result of evaluating estimate() on the validation split (experiment.test_every), for
+  // optimizers that adapt to it (for example a dynamic EnKF ensemble size). Called after tell().
+  // The test set is never shown to an optimizer.
+  virtual void observe_validation(const Evaluation& /*validation*/) {}
   // Hyper-state worth plotting per generation (step size, temperature, ensemble size...).
   virtual nlohmann::json generation_info() const { return nlohmann::json::object(); }
   // Large state kept as run-store artifacts every N generations (ensembles, covariances).

@@ -90,7 +90,7 @@ std::string format_fitness(const json& f) {
   return f.size() == 1 ? s : "[" + s + "]";
 }
 
-// "accuracy 0.93, loss 0.21 (generation 270)": the latest held-out test (experiment.test_every).
+// "accuracy 0.93, loss 0.21 (generation 270)": a held-out evaluation of the estimate.
 std::string held_out_text(const json& t) {
   std::string s;
   for (const auto& [k, v] : t["metrics"].items())
@@ -229,10 +229,12 @@ void parameter_section(Page& p, const json& d) {
 
   const auto& t = d["tests"];
   if (!t["rows"].empty()) {
-    p.section_start("tests", "Test metrics");
+    p.section_start("tests", "Held-out metrics");
     p.note(
-        "Metrics of the optimizer's estimate (e.g. the ensemble mean) on held-out data, "
-        "stored as test_* in generations.info (experiment.test_every).");
+        "Metrics of the optimizer's estimate (e.g. the ensemble mean) on held-out data: on the "
+        "validation split every experiment.test_every generations (validation_* in "
+        "generations.info), and once at the end on the test set (final_test_*), which nothing in "
+        "the run has seen or chosen by.");
     p.chart("tests");
     p.section_end();
   }
@@ -414,11 +416,17 @@ void config_sections(Page& p, const json& d, const JsAssets& js) {
          fmt::format("run {}, generation {}, individual {}, task {}",
                      format_value(r["parent"]["run"]), format_value(r["parent"]["generation"]),
                      format_value(r["parent"]["index"]), format_value(r["parent"]["task"]))});
-  if (r.contains("last_test"))
-    kv.push_back({"held-out test of the estimate", held_out_text(r["last_test"])});
+  const bool judged = r.contains("final_test") || r.contains("last_validation");
+  if (r.contains("final_test"))
+    kv.push_back({"final test of the estimate (test set)", held_out_text(r["final_test"])});
+  if (r.contains("last_validation"))
+    kv.push_back({r["last_validation"].value("on_test_set", false)
+                      ? "held-out test of the estimate (monitored, older store)"
+                      : "validation of the estimate",
+                  held_out_text(r["last_validation"])});
   if (!r["best"].is_null()) {
     kv.push_back(
-        {r.contains("last_test") ? "best training fitness" : "best fitness",
+        {judged ? "best training fitness" : "best fitness",
          fmt::format("{} (generation {}, individual {})", format_fitness(r["best"]["fitness"]),
                      format_value(r["best"]["generation"]), format_value(r["best"]["index"]))});
   }
@@ -478,16 +486,20 @@ std::string render_report(const json& d, const JsAssets& js) {
        " <span class=\"status status-" + esc(status) + "\">" + esc(status) + "</span></h1>\n";
   // A held-out number leads: it is what the run is judged by, not one individual's training
   // fitness.
-  std::string sub =
-      r.contains("last_test") ? "held-out " + held_out_text(r["last_test"]) + " · " : std::string();
+  const bool judged = r.contains("final_test") || r.contains("last_validation");
+  std::string sub;
+  if (r.contains("final_test")) sub += "final test " + held_out_text(r["final_test"]) + " · ";
+  if (r.contains("last_validation"))
+    sub += (r["last_validation"].value("on_test_set", false) ? "held-out test " : "validation ") +
+           held_out_text(r["last_validation"]) + " · ";
   sub += fmt::format("run {} · {} generations · {} evaluations ({} failed)", format_value(r["run"]),
                      format_value(r["generations"]), format_value(r["evaluations"]),
                      format_value(r["failed"]));
   if (!str(r, "optimizer").empty()) sub += " · optimizer " + str(r, "optimizer");
   if (!str(r, "optimizee").empty()) sub += " · optimizee " + str(r, "optimizee");
   if (!r["best"].is_null())
-    sub += (r.contains("last_test") ? " · best training fitness " : " · best ") +
-           format_fitness(r["best"]["fitness"]);
+    sub +=
+        (judged ? " · best training fitness " : " · best ") + format_fitness(r["best"]["fitness"]);
   if (!str(r, "stop_reason").empty()) sub += " · stopped: " + str(r, "stop_reason");
   h += "<p class=\"sub\">" + esc(sub) + "</p>\n";
   if (status == "running")

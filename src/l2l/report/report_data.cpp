@@ -530,8 +530,16 @@ json Collector::parameter_section() {
 }
 
 json Collector::info_sections(json& tests) {
-  // Numeric keys of generations.info over the generations: optimizer hyper-state, and test_*
-  // metrics of the optimizer's estimate on held-out data.
+  // Numeric keys of generations.info over the generations: optimizer hyper-state, and the
+  // metrics of the optimizer's estimate on held-out data: validation_* (experiment.test_every),
+  // final_test_* (once at the end) and, in stores written before the two were separated, test_*
+  // (the test set, monitored).
+  auto held_out_label = [](const std::string& k) -> std::string {
+    if (k.rfind("validation_", 0) == 0) return "validation " + k.substr(11);
+    if (k.rfind("final_test_", 0) == 0) return "final test " + k.substr(11);
+    if (k.rfind("test_", 0) == 0) return "test " + k.substr(5);
+    return {};
+  };
   std::vector<std::string> keys, test_keys;
   std::set<std::string> seen;
   for (const auto& g : gens_) {
@@ -539,7 +547,7 @@ json Collector::info_sections(json& tests) {
     for (const auto& [k, v] : g.info.items()) {
       if (!v.is_number() || seen.count(k)) continue;
       seen.insert(k);
-      (k.rfind("test_", 0) == 0 ? test_keys : keys).push_back(k);
+      (held_out_label(k).empty() ? keys : test_keys).push_back(k);
     }
   }
   const std::size_t max_keys = 16;
@@ -555,10 +563,19 @@ json Collector::info_sections(json& tests) {
     for (const auto& k : test_keys)
       if (auto it = g.info.find(k); it != g.info.end() && it->is_number())
         trows.push_back(
-            {{"g", g.generation}, {"metric", k.substr(5)}, {"v", num(it->get<double>())}});
+            {{"g", g.generation}, {"metric", held_out_label(k)}, {"v", num(it->get<double>())}});
+  }
+  // The final test is a single point at the last generation, which the sampling may skip.
+  if (!gens_.empty() && (picks.empty() || picks.back() != gens_.size() - 1)) {
+    const auto& g = gens_.back();
+    for (const auto& k : test_keys)
+      if (k.rfind("final_test_", 0) == 0)
+        if (auto it = g.info.find(k); it != g.info.end() && it->is_number())
+          trows.push_back(
+              {{"g", g.generation}, {"metric", held_out_label(k)}, {"v", num(it->get<double>())}});
   }
   tests = {{"rows", trows}, {"metrics", json::array()}};
-  for (const auto& k : test_keys) tests["metrics"].push_back(k.substr(5));
+  for (const auto& k : test_keys) tests["metrics"].push_back(held_out_label(k));
   return {{"rows", rows}, {"keys", keys}};
 }
 

@@ -77,15 +77,24 @@ nlohmann::json summarize_run(RunStore& store, std::int64_t run_id) {
   } else {
     j["best"] = nullptr;
   }
-  // The latest held-out test of the optimizer's estimate (experiment.test_every).
-  for (auto it = gens.rbegin(); it != gens.rend(); ++it) {
-    if (!it->info.contains("test")) continue;
-    nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [k, v] : it->info.items())
-      if (k.rfind("test_", 0) == 0 && v.is_number()) metrics[k.substr(5)] = v;
-    j["last_test"] = {{"generation", it->generation}, {"metrics", metrics}};
-    break;
-  }
+  // The latest validation of the optimizer's estimate (experiment.test_every) and its final test
+  // (experiment.final_test). Stores written before l2l separated the two monitored the estimate
+  // on the test set under "test": that is reported as the validation, marked on_test_set.
+  auto latest = [&](const std::string& key, const char* as, bool legacy) {
+    for (auto it = gens.rbegin(); it != gens.rend(); ++it) {
+      if (!it->info.contains(key) || it->info[key].value("status", "") != "ok") continue;
+      nlohmann::json metrics = nlohmann::json::object();
+      const auto prefix = key + "_";
+      for (const auto& [k, v] : it->info.items())
+        if (k.rfind(prefix, 0) == 0 && v.is_number()) metrics[k.substr(prefix.size())] = v;
+      j[as] = {{"generation", it->generation}, {"metrics", metrics}};
+      if (legacy) j[as]["on_test_set"] = true;
+      return;
+    }
+  };
+  latest("final_test", "final_test", false);
+  latest("validation", "last_validation", false);
+  if (!j.contains("last_validation")) latest("test", "last_validation", true);
 
   auto ch = store.db().prepare(
       "SELECT id, parent_generation, parent_index, task, name, status FROM runs WHERE "

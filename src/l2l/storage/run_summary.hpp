@@ -8,7 +8,8 @@ namespace l2l {
 
 // {run, name, status, stop_reason, seed, generations, evaluations, failed, failures: [{reason,
 //  count}], best: {weighted, fitness, params: {name: value}, generation, index},
-//  last_test: {generation, metrics: {name: value}} (if any), children: [...]}
+//  last_validation: {generation, metrics: {name: value}[, on_test_set]} (if any), final_test:
+//  {generation, metrics} (if any), children: [...]}
 nlohmann::json summarize_run(RunStore& store, std::int64_t run_id);
 
 }  // namespace l2l

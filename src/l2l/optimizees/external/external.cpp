@@ -261,7 +261,7 @@ nlohmann::json ExternalOptimizee::request(const Candidate& c, const std::string&
                       {"index", c.index},
                       {"seed", c.seed},
                       {"batch", c.batch},
-                      {"phase", c.phase == Phase::test ? "test" : "train"},
+                      {"phase", to_string(c.phase)},
                       {"params", std::move(params)},
                       {"vector", c.params}};
   if (!workdir.empty()) j["workdir"] = workdir;
@@ -363,7 +363,7 @@ std::string ExternalOptimizee::make_workdir(const Candidate& c, bool& temporary)
     temporary = true;
     return tmpl;
   }
-  const auto name = c.index < 0 ? fmt::format("g{:06}-test", c.generation)
+  const auto name = c.index < 0 ? fmt::format("g{:06}-{}", c.generation, to_string(c.phase))
                                 : fmt::format("g{:06}-i{}", c.generation, c.index);
   const fs::path dir = fs::path(cfg_.workdir) / name;
   std::error_code ec;

@@ -74,7 +74,15 @@ NestedOptimizee::Config NestedOptimizee::Config::read(Options& o) {
                                            : ReduceRule::auc;
   c.reduction.metric = red.get<std::string>(
       "metric", "best",
-      "per-generation value: best | median | mean (inner fitness, raw units) or test_<name>");
+      "per-generation value: best | median | mean (inner fitness, raw units) or "
+      "validation_<name> (the inner estimate on its validation split, experiment.test_every)");
+  // Before validation and test were separated the monitored metric was called test_<name>; it
+  // was, and now is, the number the inner run is chosen by: the validation.
+  if (c.reduction.metric.rfind("test_", 0) == 0)
+    c.reduction.metric = "validation_" + c.reduction.metric.substr(5);
+  if (c.reduction.metric.rfind("final_test_", 0) == 0)
+    red.fail("metric",
+             "the final test is the number nothing may choose by; reduce a validation_ metric");
   c.reduction.last =
       red.get<std::int64_t>("last", 5, "generations averaged by mean_last", Check::at_least(1));
   red.finish();
@@ -86,7 +94,7 @@ NestedOptimizee::Config NestedOptimizee::Config::read(Options& o) {
   if (o.has("maximize") || o.describing())
     c.maximize = o.get<bool>("maximize", false,
                              "direction of the outer objective (default: the inner objective's "
-                             "for best/median/mean, maximize for test_ metrics)");
+                             "for best/median/mean, maximize for validation_ metrics)");
   auto cost = o.child("cost", "charged against the outer fitness");
   c.cost_per_second =
       cost.get<double>("seconds", 0.0, "cost per second of inner wall time", Check::at_least(0));
@@ -155,16 +163,17 @@ NestedOptimizee::NestedOptimizee(const Config& cfg, const OptimizeeContext& ctx)
     Experiment probe(inner_config(centre, t, 0), ro);
     if (t == 0) {
       inner_first_weight_ = probe.weights()[0];
-      if (probe.weights().size() != 1 && cfg_.reduction.metric.rfind("test_", 0) != 0)
+      if (probe.weights().size() != 1 && cfg_.reduction.metric.rfind("validation_", 0) != 0)
         throw ConfigError(cfg_.inner_where +
-                          "multi-objective inner experiments: reduce a test_ metric instead");
+                          "multi-objective inner experiments: reduce a validation_ metric instead");
     }
   }
-  const bool is_test_metric = cfg_.reduction.metric.rfind("test_", 0) == 0;
-  if (!is_test_metric && cfg_.reduction.metric != "best" && cfg_.reduction.metric != "median" &&
+  const bool is_held_out = cfg_.reduction.metric.rfind("validation_", 0) == 0;
+  if (!is_held_out && cfg_.reduction.metric != "best" && cfg_.reduction.metric != "median" &&
       cfg_.reduction.metric != "mean")
-    throw ConfigError(cfg_.inner_where + "reduce.metric must be best, median, mean or test_<name>");
-  inner_higher_is_better_ = is_test_metric ? true : inner_first_weight_ > 0;
+    throw ConfigError(cfg_.inner_where +
+                      "reduce.metric must be best, median, mean or validation_<name>");
+  inner_higher_is_better_ = is_held_out ? true : inner_first_weight_ > 0;
   maximize_ = cfg_.maximize.value_or(inner_higher_is_better_);
 }
 

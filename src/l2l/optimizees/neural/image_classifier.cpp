@@ -41,6 +41,12 @@ ImageClassifier::Config ImageClassifier::Config::read(Options& o, const std::str
                           "use only the first N training images; 0 = all", Check::at_least(0));
   c.test_size = o.get<std::int64_t>(
       "test_size", c.test_size, "use only the first N test images; 0 = all", Check::at_least(0));
+  c.validation_size = o.get<std::int64_t>(
+      "validation_size", c.validation_size,
+      "the last N images of the training file are the validation split (experiment.test_every "
+      "and what runs choose by); no mini-batch contains them; 0 = none",
+      Check::at_least(0));
+  c.validation_where = o.where("validation_size");
   c.bound = o.get<double>("bound", c.bound, "weights live in [-bound, bound]", Check::positive());
   c.members_per_call = o.get<std::int64_t>(
       "members_per_call", c.members_per_call,
@@ -63,6 +69,24 @@ ImageClassifier::ImageClassifier(const Config& cfg, const OptimizeeContext& ctx)
     s.labels.resize(static_cast<std::size_t>(n));
     s.pixels.resize(static_cast<std::size_t>(n) * s.pixels_per_image());
   };
+  // The validation split is the end of the training file, whatever train_size takes from its
+  // start, so the same images validate every run on the same data.
+  const auto n_val = static_cast<std::size_t>(cfg.validation_size);
+  if (n_val >= data_.train.size())
+    throw ConfigError(fmt::format(
+        "{}validation_size {} leaves no training images ({} has {}); choose a smaller one (0: no "
+        "validation split)",
+        cfg.validation_where, n_val, data_.dir, data_.train.size()));
+  if (n_val > 0) {
+    const std::size_t keep = data_.train.size() - n_val, px = data_.train.pixels_per_image();
+    validation_.rows = data_.train.rows;
+    validation_.cols = data_.train.cols;
+    validation_.labels.assign(data_.train.labels.begin() + static_cast<std::ptrdiff_t>(keep),
+                              data_.train.labels.end());
+    validation_.pixels.assign(data_.train.pixels.begin() + static_cast<std::ptrdiff_t>(keep * px),
+                              data_.train.pixels.end());
+    limit(data_.train, static_cast<std::int64_t>(keep));
+  }
   limit(data_.train, cfg.train_size);
   limit(data_.test, cfg.test_size);
   if (data_.train.rows != 28 || data_.train.cols != 28)
@@ -91,6 +115,7 @@ nlohmann::json ImageClassifier::describe() const {
   return {{"dataset", cfg_.dataset},
           {"data_dir", data_.dir},
           {"train_images", data_.train.size()},
+          {"validation_images", validation_.size()},
           {"test_images", data_.test.size()},
           {"network", net_->summary()},
           {"weights", net_->n_weights()},
@@ -185,23 +210,26 @@ void ImageClassifier::evaluate_group(std::span<const Candidate* const> cands,
   }
 }
 
-Evaluation ImageClassifier::test_evaluation(const Candidate& c) const {
+Evaluation ImageClassifier::held_out_evaluation(const Candidate& c) const {
   const std::size_t P = net_->n_weights(), K = net_->n_outputs();
   if (c.params.size() != P)
     throw std::invalid_argument(
         fmt::format("candidate has {} parameters, the network {}", c.params.size(), P));
+  const data::ImageSet& set = c.phase == Phase::test ? data_.test : validation_;
+  if (set.size() == 0)
+    return Evaluation::failure("no validation split (optimizee.validation_size is 0)");
   const auto w = to_float(c.params);
   const float* ptr[1] = {w.data()};
-  const std::size_t n = data_.test.size(), chunk = 500;
+  const std::size_t n = set.size(), chunk = 500;
   std::vector<float> logits(chunk * K);
   std::vector<double> prob(K);
   double loss = 0.0;
   std::size_t correct = 0;
   for (std::size_t i0 = 0; i0 < n; i0 += chunk) {
     const std::size_t nn = std::min(chunk, n - i0);
-    net_->forward(ptr, data_.test.image(i0), nn, logits.data());
+    net_->forward(ptr, set.image(i0), nn, logits.data());
     for (std::size_t i = 0; i < nn; ++i) {
-      const int label = data_.test.labels[i0 + i];
+      const int label = set.labels[i0 + i];
       loss += softmax_row(logits.data() + i * K, K, label, prob.data());
       correct += argmax(logits.data() + i * K, K) == static_cast<std::size_t>(label);
     }
@@ -211,11 +239,12 @@ Evaluation ImageClassifier::test_evaluation(const Candidate& c) const {
   e.fitness = {acc};
   e.metrics["accuracy"] = acc;
   e.metrics["loss"] = loss / static_cast<double>(n);
+  e.metrics["images"] = static_cast<double>(n);
   return e;
 }
 
 Evaluation ImageClassifier::evaluate(const Candidate& c) {
-  if (c.phase == Phase::test) return test_evaluation(c);
+  if (c.phase != Phase::train) return held_out_evaluation(c);
   Evaluation e;
   const Candidate* cp[1] = {&c};
   Evaluation* ep[1] = {&e};
@@ -227,8 +256,8 @@ void ImageClassifier::evaluate_batch(std::span<const Candidate> batch, std::span
   // Group the training candidates by mini-batch (normally all share one).
   std::map<std::int64_t, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].phase == Phase::test) {
-      out[i] = test_evaluation(batch[i]);
+    if (batch[i].phase != Phase::train) {
+      out[i] = held_out_evaluation(batch[i]);
       continue;
     }
     groups[batch[i].batch >= 0 ? batch[i].batch : batch[i].generation].push_back(i);

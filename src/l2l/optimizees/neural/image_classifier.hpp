@@ -11,7 +11,9 @@
 //   outputs   = softmax probabilities (or logits), batch_size x 10, image-major
 //   observations = the one-hot labels, same layout
 //   metrics   = {accuracy, loss (mean cross-entropy)}
-// Test phase (Phase::test, e.g. the EnKF's ensemble mean): the whole test set, fitness
+// Validation phase (Phase::validation, experiment.test_every: e.g. the EnKF's ensemble mean):
+// the last validation_size images of the training file, which no mini-batch contains; test phase
+// (Phase::test, experiment.final_test, once at the end): the test file. Both return fitness
 // {accuracy}, metrics {accuracy, loss}, no outputs.
 #include <memory>
 #include <string>
@@ -38,6 +40,8 @@ class ImageClassifier : public Optimizee {
     bool shuffle = true;
     std::int64_t train_size = 0;
     std::int64_t test_size = 0;
+    std::int64_t validation_size = 5000;
+    std::string validation_where;
     double bound = 100.0;
     std::int64_t members_per_call = 16;
     static Config read(Options& o, const std::string& dataset);
@@ -57,12 +61,16 @@ class ImageClassifier : public Optimizee {
   nlohmann::json describe() const override;
 
   const nn::Network& network() const { return *net_; }
+  const data::ImageSet& training_set() const { return data_.train; }
+  const data::ImageSet& validation_set() const { return validation_; }
+  const data::ImageSet& test_set() const { return data_.test; }
   std::size_t batches_per_epoch() const;
   // Training-set indices of mini-batch b.
   std::vector<std::size_t> minibatch(std::int64_t b) const;
 
  private:
-  Evaluation test_evaluation(const Candidate& c) const;
+  // The candidate on a whole held-out set (validation or test).
+  Evaluation held_out_evaluation(const Candidate& c) const;
   // Evaluates candidates that share mini-batch `b`.
   void evaluate_group(std::span<const Candidate* const> cands, std::span<Evaluation* const> out,
                       std::int64_t b) const;
@@ -70,6 +78,7 @@ class ImageClassifier : public Optimizee {
   Config cfg_;
   OptimizeeContext ctx_;
   data::ImageSplit data_;
+  data::ImageSet validation_;  // the last validation_size training images
   std::unique_ptr<nn::Network> net_;
 };
 

@@ -36,9 +36,15 @@ SpikingReservoir::Config SpikingReservoir::Config::read(Options& o) {
   c.train_size = o.get<std::int64_t>("train_size", c.train_size,
                                      "use only the first N training images of the classes; 0 = all",
                                      Check::at_least(0));
-  c.test_size = o.get<std::int64_t>("test_size", c.test_size,
-                                    "held-out images of the classes for test evaluations; 0 = all",
-                                    Check::at_least(0));
+  c.test_size = o.get<std::int64_t>(
+      "test_size", c.test_size,
+      "test images of the classes for the final test (experiment.final_test); 0 = all",
+      Check::at_least(0));
+  c.validation_size =
+      o.get<std::int64_t>("validation_size", c.validation_size,
+                          "the last N training images of the classes are the validation split "
+                          "(experiment.test_every); no mini-batch contains them; 0 = none",
+                          Check::at_least(0));
   c.shuffle = o.get<bool>("shuffle", c.shuffle, "reshuffle the training images every epoch");
   c.noise = o.get<std::string>("noise", c.noise,
                                "frozen: input/background trains fixed per image (bulk cached); "
@@ -149,7 +155,29 @@ void SpikingReservoir::init(DigitSplit data) {
     }
     return out;
   };
-  train_ = filter(data.train, cfg_.train_size);
+  // The validation split is the last validation_size training images of the classes; train_size
+  // takes from the start of the rest.
+  train_ = filter(data.train, 0);
+  const auto n_val = static_cast<std::size_t>(cfg_.validation_size);
+  if (n_val >= train_.size())
+    throw UsageError(fmt::format(
+        "spiking_reservoir: validation_size {} leaves no training images (the chosen classes have "
+        "{}); choose a smaller one (0: no validation split)",
+        n_val, train_.size()));
+  if (n_val > 0) {
+    DigitImages all = std::move(train_);
+    train_ = DigitImages{};
+    train_.pixels_per_image = validation_.pixels_per_image = all.pixels_per_image;
+    const std::size_t keep = all.size() - n_val;
+    const std::size_t take =
+        cfg_.train_size > 0 ? std::min(keep, static_cast<std::size_t>(cfg_.train_size)) : keep;
+    for (std::size_t i = 0; i < take; ++i) train_.push_back(all.image(i), all.labels[i]);
+    for (std::size_t i = keep; i < all.size(); ++i)
+      validation_.push_back(all.image(i), all.labels[i]);
+  } else if (cfg_.train_size > 0 && train_.size() > static_cast<std::size_t>(cfg_.train_size)) {
+    train_.labels.resize(static_cast<std::size_t>(cfg_.train_size));
+    train_.pixels.resize(train_.labels.size() * train_.pixels_per_image);
+  }
   test_ = filter(data.test, cfg_.test_size);
   if (train_.size() < static_cast<std::size_t>(cfg_.batch_size))
     throw UsageError(
@@ -179,6 +207,7 @@ nlohmann::json SpikingReservoir::describe() const {
           {"data_dir", data_dir_},
           {"classes", cfg_.classes},
           {"train_images", train_.size()},
+          {"validation_images", validation_.size()},
           {"test_images", test_.size()},
           {"batch_size", cfg_.batch_size},
           {"batches_per_epoch", batches_per_epoch()},
@@ -209,16 +238,21 @@ std::vector<std::size_t> SpikingReservoir::minibatch(std::int64_t b) const {
           order.begin() + static_cast<std::ptrdiff_t>((pos + 1) * bs)};
 }
 
-std::uint64_t SpikingReservoir::noise_seed(bool test_set, std::size_t index,
+// Images are keyed by split and index: train 0, test 1 << 40, validation 2 << 40.
+static std::uint64_t split_key(Phase split, std::size_t index) {
+  return (static_cast<std::uint64_t>(split) << 40) + index;
+}
+
+std::uint64_t SpikingReservoir::noise_seed(Phase split, std::size_t index,
                                            std::uint64_t candidate_seed) const {
-  const std::uint64_t key = (test_set ? 1ull << 40 : 0) + index;
+  const std::uint64_t key = split_key(split, index);
   const std::uint64_t base = cfg_.noise == "frozen" ? ctx_.seed : candidate_seed;
   return mix_seed(mix_seed(base, kNoise), key);
 }
 
-std::shared_ptr<const BulkSpikes> SpikingReservoir::bulk_spikes(bool test_set, std::size_t index,
+std::shared_ptr<const BulkSpikes> SpikingReservoir::bulk_spikes(Phase split, std::size_t index,
                                                                 bool wait) {
-  const Key key = (test_set ? 1ull << 40 : 0) + index;
+  const Key key = split_key(split, index);
   std::promise<std::shared_ptr<const BulkSpikes>> promise;
   std::shared_future<std::shared_ptr<const BulkSpikes>> future;
   bool compute = false;
@@ -241,8 +275,8 @@ std::shared_ptr<const BulkSpikes> SpikingReservoir::bulk_spikes(bool test_set, s
   if (compute) {
     try {
       auto b = std::make_shared<BulkSpikes>();
-      const auto& s = set(test_set);
-      full_->run({s.image(index), s.pixels_per_image}, {}, noise_seed(test_set, index, 0), b.get());
+      const auto& s = set(split);
+      full_->run({s.image(index), s.pixels_per_image}, {}, noise_seed(split, index, 0), b.get());
       ++bulk_runs_;
       promise.set_value(std::move(b));
     } catch (...) {
@@ -257,14 +291,14 @@ std::shared_ptr<const BulkSpikes> SpikingReservoir::bulk_spikes(bool test_set, s
   return future.get();
 }
 
-ImageResult SpikingReservoir::classify(bool test_set, std::size_t index, std::span<const double> w,
+ImageResult SpikingReservoir::classify(Phase split, std::size_t index, std::span<const double> w,
                                        std::uint64_t candidate_seed, SpikeRecord* raster) {
-  const auto& s = set(test_set);
+  const auto& s = set(split);
   if (index >= s.size()) throw std::out_of_range("spiking_reservoir: image index out of range");
-  const std::uint64_t seed = noise_seed(test_set, index, candidate_seed);
+  const std::uint64_t seed = noise_seed(split, index, candidate_seed);
   if (cfg_.noise == "candidate" || cfg_.cache_images == 0)
     return full_->run({s.image(index), s.pixels_per_image}, w, seed, nullptr, raster);
-  const auto bulk = bulk_spikes(test_set, index, true);
+  const auto bulk = bulk_spikes(split, index, true);
   ImageResult r = replay_->run(*bulk, w, seed, raster);
   if (raster) {
     // Bulk spikes first (node ids of the full network), then the outputs'.
@@ -324,15 +358,16 @@ nlohmann::json raster_json(const SpikeRecord& r, const ReservoirNetwork& net, in
 
 }  // namespace
 
-Evaluation SpikingReservoir::evaluate_images(const Candidate& c, bool test_set,
+Evaluation SpikingReservoir::evaluate_images(const Candidate& c, Phase split,
                                              const std::vector<std::size_t>& idx) {
-  const auto& s = set(test_set);
+  const bool test_set = split != Phase::train;  // held out: no outputs
+  const auto& s = set(split);
   const std::size_t k = cfg_.classes.size();
   const bool artifacts = cfg_.artifacts_every > 0 && c.generation % cfg_.artifacts_every == 0 &&
-                         (c.index == 0 || c.phase == Phase::test);
+                         (c.index == 0 || c.phase != Phase::train);
   // Simulate the bulk of images nobody else is working on first, then wait for the rest.
   if (cfg_.noise == "frozen" && cfg_.cache_images > 0)
-    for (std::size_t i : idx) (void)bulk_spikes(test_set, i, false);
+    for (std::size_t i : idx) (void)bulk_spikes(split, i, false);
   Evaluation e;
   std::size_t correct = 0;
   double loss = 0.0, out_rate = 0.0;
@@ -343,7 +378,7 @@ Evaluation SpikingReservoir::evaluate_images(const Candidate& c, bool test_set,
   for (std::size_t n = 0; n < idx.size(); ++n) {
     SpikeRecord raster;
     const ImageResult r =
-        classify(test_set, idx[n], c.params, c.seed, artifacts && n == 0 ? &raster : nullptr);
+        classify(split, idx[n], c.params, c.seed, artifacts && n == 0 ? &raster : nullptr);
     const int label = class_of_label_[s.labels[idx[n]]];
     double mx = r.rates[0];
     for (double x : r.rates) mx = std::max(mx, x);
@@ -365,9 +400,9 @@ Evaluation SpikingReservoir::evaluate_images(const Candidate& c, bool test_set,
         e.observations.push_back(static_cast<int>(j) == label ? 1.0 : 0.0);
       }
     if (artifacts && n == 0)
-      e.artifacts.push_back({fmt::format("spiking_reservoir/g{}_{}.raster", c.generation,
-                                         c.phase == Phase::test ? "test" : "train"),
-                             "json", raster_json(raster, *full_, s.labels[idx[n]], r).dump()});
+      e.artifacts.push_back(
+          {fmt::format("spiking_reservoir/g{}_{}.raster", c.generation, to_string(c.phase)), "json",
+           raster_json(raster, *full_, s.labels[idx[n]], r).dump()});
   }
   const double acc = static_cast<double>(correct) / static_cast<double>(idx.size());
   e.fitness = {acc};
@@ -382,12 +417,15 @@ Evaluation SpikingReservoir::evaluate(const Candidate& c) {
   if (c.params.size() != cfg_.network.n_readout())
     return Evaluation::failure(fmt::format("expected {} readout weights, got {}",
                                            cfg_.network.n_readout(), c.params.size()));
-  if (c.phase == Phase::test) {
-    std::vector<std::size_t> idx(test_.size());
+  if (c.phase != Phase::train) {
+    const auto& s = set(c.phase);
+    if (s.size() == 0)
+      return Evaluation::failure("no validation split (optimizee.validation_size is 0)");
+    std::vector<std::size_t> idx(s.size());
     std::iota(idx.begin(), idx.end(), 0);
-    return evaluate_images(c, true, idx);
+    return evaluate_images(c, c.phase, idx);
   }
-  return evaluate_images(c, false, minibatch(c.batch >= 0 ? c.batch : c.generation));
+  return evaluate_images(c, Phase::train, minibatch(c.batch >= 0 ? c.batch : c.generation));
 }
 
 L2L_REGISTER_OPTIMIZEE(

@@ -17,7 +17,9 @@
 //   outputs      = softmax outputs, batch_size x classes, image-major
 //   observations = one-hot labels, same layout
 //   metrics      = accuracy, loss (mean cross-entropy), output and bulk rates
-// Test phase (Phase::test): the first test_size test images of the chosen classes, fitness
+// Validation phase (Phase::validation, experiment.test_every): the last validation_size training
+// images of the chosen classes, which no mini-batch contains; test phase (Phase::test,
+// experiment.final_test): the first test_size test images of the chosen classes. Both: fitness
 // {accuracy}, no outputs.
 //
 // Noise: with noise = frozen (default) the input and background spike trains of an image depend
@@ -51,6 +53,7 @@ class SpikingReservoir final : public Optimizee {
     std::int64_t batch_size = 30;
     std::int64_t train_size = 0;
     std::int64_t test_size = 300;
+    std::int64_t validation_size = 300;
     bool shuffle = true;
     std::string noise = "frozen";
     std::int64_t cache_images = 4096;
@@ -78,8 +81,8 @@ class SpikingReservoir final : public Optimizee {
   const spiking::ReservoirNetwork& network() const { return *full_; }
   // The template's readout weights (drawn from the structure seed), a sensible starting point.
   std::vector<double> initial_weights() const { return full_->readout_weights(); }
-  // Cluster rates of one image (train or test set) for readout weights w.
-  spiking::ImageResult classify(bool test_set, std::size_t index, std::span<const double> w,
+  // Cluster rates of one image of a split (train, validation or test) for readout weights w.
+  spiking::ImageResult classify(Phase split, std::size_t index, std::span<const double> w,
                                 std::uint64_t candidate_seed,
                                 spiking::SpikeRecord* raster = nullptr);
   std::uint64_t bulk_simulations() const { return bulk_runs_; }
@@ -88,18 +91,18 @@ class SpikingReservoir final : public Optimizee {
   void init(spiking::DigitSplit data);
   // The bulk spikes of an image, simulated once and cached; nullptr if !wait and another
   // evaluation is simulating them right now.
-  std::shared_ptr<const spiking::BulkSpikes> bulk_spikes(bool test_set, std::size_t index,
-                                                         bool wait);
+  std::shared_ptr<const spiking::BulkSpikes> bulk_spikes(Phase split, std::size_t index, bool wait);
   std::uint32_t replay_first_output() const { return replay_->outputs().first; }
-  std::uint64_t noise_seed(bool test_set, std::size_t index, std::uint64_t candidate_seed) const;
-  const spiking::DigitImages& set(bool test_set) const { return test_set ? test_ : train_; }
-  Evaluation evaluate_images(const Candidate& c, bool test_set,
-                             const std::vector<std::size_t>& idx);
+  std::uint64_t noise_seed(Phase split, std::size_t index, std::uint64_t candidate_seed) const;
+  const spiking::DigitImages& set(Phase split) const {
+    return split == Phase::test ? test_ : (split == Phase::validation ? validation_ : train_);
+  }
+  Evaluation evaluate_images(const Candidate& c, Phase split, const std::vector<std::size_t>& idx);
 
   Config cfg_;
   OptimizeeContext ctx_;
   std::string data_dir_;
-  spiking::DigitImages train_, test_;
+  spiking::DigitImages train_, validation_, test_;
   std::vector<int> class_of_label_;  // label -> class index or -1
   std::unique_ptr<spiking::ReservoirNetwork> full_;
   std::unique_ptr<spiking::ReplayNetwork> replay_;
