@@ -4,11 +4,13 @@
 // Usage: bench_ants [episodes per measurement, default 10] [max threads, default 2] [genome CSV]
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizees/ants/colony.hpp"
 #include "l2l/optimizees/ants/replay.hpp"
@@ -47,10 +49,20 @@ Timing time_episodes(int n, Run run) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int n = argc > 1 ? std::atoi(argv[1]) : 10;
-  const int max_threads = argc > 2 ? std::atoi(argv[2]) : 2;
-  const std::string path =
-      argc > 3 ? argv[3] : std::string(L2L_SOURCE_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
+  CLI::App app{"Speed of the ant-colony model: seconds per episode and episodes/s with threads"};
+  int n = 10, max_threads = 2;
+  std::string path = std::string(L2L_SOURCE_DIR) + "/data/ants/evolved_gen1600_ind30.csv";
+  app.add_option("episodes", n, "episodes per measurement")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("threads", max_threads,
+                 "largest thread count of the parallel replay (1, 2, 4, ... up to it)")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("genome", path, "genome CSV of the evolved colony")
+      ->check(CLI::ExistingFile)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   const Genome evolved = read_genome_csv(path);
   const ColonyConfig cfg;  // 15 ants, 2,000 ticks
 

@@ -19,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.hpp"
 #include "l2l/spiking/brunel.hpp"
 
 using namespace l2l::spiking;
@@ -47,49 +49,32 @@ std::string run_command(const std::string& cmd, int& status) {
   return out;
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) v.push_back(std::stoi(item));
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Brunel (2000) model A at full size: l2l's spiking simulator against Brian2"};
   std::vector<int> threads{1};
   double duration = 1000.0, warmup = 100.0, scale = 1.0;
-  bool brian = true;
+  bool no_brian = false;
   std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "missing value after %s\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--threads")
-      threads = parse_list(next());
-    else if (a == "--duration")
-      duration = std::stod(next());
-    else if (a == "--warmup")
-      warmup = std::stod(next());
-    else if (a == "--scale")
-      scale = std::stod(next());
-    else if (a == "--no-brian2")
-      brian = false;
-    else if (a == "--python")
-      python = next();
-    else {
-      std::fprintf(stderr,
-                   "usage: bench_brunel [--threads 1,2] [--duration MS] [--warmup MS] "
-                   "[--scale F] [--no-brian2] [--python PATH]\n");
-      return 2;
-    }
-  }
+  app.add_option("--threads", threads, "thread counts, e.g. 1,2")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--duration", duration, "measured biological time, ms")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--warmup", warmup, "biological warm-up before the measurement, ms")
+      ->check(l2l::bench::non_negative)
+      ->capture_default_str();
+  app.add_option("--scale", scale, "factor on the number of neurons (1: 12,500)")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_flag("--no-brian2", no_brian, "skip the Brian2 comparison");
+  app.add_option("--python", python, "Python interpreter with brian2")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const bool brian = !no_brian;
   BrunelConfig base;
   base.n_e = static_cast<std::uint32_t>(std::lround(base.n_e * scale));
   base.n_i = base.n_e / 4;

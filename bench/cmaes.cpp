@@ -36,6 +36,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 
@@ -320,14 +321,18 @@ int main(int argc, char** argv) {
   std::string dims = "10,100", functions = "rosenbrock,ellipsoid", only = "l2l,pagmo,deap";
   double target = 1e-8;
   std::int64_t max_evals = 0;
-  app.add_option("--seeds", seeds, "runs per problem and implementation")->capture_default_str();
+  app.add_option("--seeds", seeds, "runs per problem and implementation")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
   app.add_option("--dims", dims, "dimensions")->capture_default_str();
   app.add_option("--functions", functions, "rosenbrock, ellipsoid")->capture_default_str();
   app.add_option("--target", target, "target f value")->capture_default_str();
   app.add_option("--max-evals", max_evals,
                  "evaluations per run; 0: 1e5 + 60 n^2 (a smaller value measures overhead only)")
+      ->check(l2l::bench::non_negative)
       ->capture_default_str();
   app.add_option("--threads", threads, "parallel runs (timings are per-thread CPU time)")
+      ->check(l2l::bench::positive)
       ->capture_default_str();
   app.add_option("--only", only, "implementations to run: l2l, pagmo, deap")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -6,11 +6,12 @@
 //                      [--network cnn|mlp] [--hidden 100] [--reps N] [--peak 0|1]
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/linalg/parallel_gemm.hpp"
 #include "l2l/optimizees/neural/network.hpp"
@@ -19,16 +20,6 @@ using namespace l2l;
 using clk = std::chrono::steady_clock;
 
 namespace {
-
-std::vector<int> parse_list(const char* s) {
-  std::vector<int> v;
-  for (const char* p = s; *p;) {
-    v.push_back(std::atoi(p));
-    while (*p && *p != ',') ++p;
-    if (*p == ',') ++p;
-  }
-  return v;
-}
 
 double sgemm_rate(int threads) {
   const int n = 2048;
@@ -51,37 +42,42 @@ double sgemm_rate(int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Ensemble forward pass of J networks on one mini-batch: img*members/s vs SGEMM"};
   int members = 100, batch = 64, group = 16, hidden = 100;
   double seconds = 3.0;
   int fixed_reps = 0;  // > 0: exactly this many forward passes (for CPU-time measurements)
   bool peak = true;
   std::string network = "cnn";
   std::vector<int> threads{1, 2};
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i];
-    if (k == "--members")
-      members = std::atoi(argv[i + 1]);
-    else if (k == "--batch")
-      batch = std::atoi(argv[i + 1]);
-    else if (k == "--group")
-      group = std::atoi(argv[i + 1]);
-    else if (k == "--threads")
-      threads = parse_list(argv[i + 1]);
-    else if (k == "--seconds")
-      seconds = std::atof(argv[i + 1]);
-    else if (k == "--network")
-      network = argv[i + 1];
-    else if (k == "--hidden")
-      hidden = std::atoi(argv[i + 1]);
-    else if (k == "--reps")
-      fixed_reps = std::atoi(argv[i + 1]);
-    else if (k == "--peak")
-      peak = std::atoi(argv[i + 1]) != 0;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", k.c_str());
-      return 2;
-    }
-  }
+  app.add_option("--members", members, "ensemble size J")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--batch", batch, "images per mini-batch")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--group", group, "members per forward call")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--threads", threads, "thread counts, e.g. 1,2")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--seconds", seconds, "time each thread count for at least this long")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--network", network, "the paper CNN or a 784-H-10 MLP")
+      ->check(CLI::IsMember({"cnn", "mlp"}))
+      ->capture_default_str();
+  app.add_option("--hidden", hidden, "mlp: hidden units H")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--reps", fixed_reps,
+                 "exactly this many forward passes instead of --seconds (0: timed)")
+      ->check(l2l::bench::non_negative)
+      ->capture_default_str();
+  app.add_option("--peak", peak, "also measure the SGEMM rate (0 or 1)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   auto net = network == "cnn"
                  ? nn::make_paper_cnn(nn::Activation::sigmoid)
                  : nn::make_mlp({784, std::size_t(hidden), 10}, nn::Activation::sigmoid, true);

@@ -17,7 +17,9 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+#include <CLI/CLI.hpp>
 
+#include "cli_checks.hpp"
 #include "l2l/core/options.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/evaluation/evaluator.hpp"
@@ -43,39 +45,37 @@ void set_path(YAML::Node root, const std::string& path, const std::string& value
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: %s EXPERIMENT.yaml [--set k=v] [--minutes M] [--generations N] "
-                 "[--threads T] [--csv FILE]\n",
-                 argv[0]);
-    return 2;
-  }
-  const std::string file = argv[1];
-  YAML::Node root = YAML::LoadFile(file);
+  CLI::App app{"Learning curve of an experiment's optimizer: test accuracy by time and images"};
+  std::string file;
+  std::vector<std::string> sets;
   double minutes = 1e9;
   long generations_override = -1;
   int threads = 0;
   std::string csv;
+  app.add_option("experiment", file, "experiment YAML file")->required()->check(CLI::ExistingFile);
+  app.add_option("--set", sets, "override section.key=value (value is YAML), repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--minutes", minutes, "stop after this much wall time")
+      ->check(l2l::bench::positive);
+  app.add_option("--generations", generations_override,
+                 "generations (default: experiment.generations)")
+      ->check(l2l::bench::positive);
+  app.add_option("--threads", threads, "evaluator threads (0: evaluator.threads of the file)")
+      ->check(l2l::bench::non_negative)
+      ->capture_default_str();
+  app.add_option("--csv", csv, "also write the curve to this CSV file");
+  CLI11_PARSE(app, argc, argv);
+  YAML::Node root = YAML::LoadFile(file);
   auto source = std::make_shared<ConfigSource>();
   source->file = file;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--set") {
-      const auto eq = v.find('=');
-      set_path(root, v.substr(0, eq), v.substr(eq + 1));
-      source->overridden.insert(v.substr(0, eq));
-    } else if (k == "--minutes") {
-      minutes = std::stod(v);
-    } else if (k == "--generations") {
-      generations_override = std::stol(v);
-    } else if (k == "--threads") {
-      threads = std::stoi(v);
-    } else if (k == "--csv") {
-      csv = v;
-    } else {
-      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+  for (const auto& v : sets) {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "--set expects section.key=value, got '%s'\n", v.c_str());
       return 2;
     }
+    set_path(root, v.substr(0, eq), v.substr(eq + 1));
+    source->overridden.insert(v.substr(0, eq));
   }
   Options exp(root["experiment"], "experiment", source);
   const auto seed = static_cast<std::uint64_t>(exp.get<std::int64_t>("seed", 1, "run seed"));

@@ -7,10 +7,12 @@
 //                     [--form auto|ensemble|output] [--sequential 0]
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/linalg/parallel_gemm.hpp"
 #include "l2l/optimizers/enkf_update.hpp"
@@ -19,18 +21,6 @@ using namespace l2l;
 using clk = std::chrono::steady_clock;
 
 namespace {
-
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> v;
-  std::size_t p = 0;
-  while (p < s.size()) {
-    v.push_back(std::stoi(s.substr(p)));
-    p = s.find(',', p);
-    if (p == std::string::npos) break;
-    ++p;
-  }
-  return v;
-}
 
 double sgemm_rate(int threads) {
   const int n = 2048;
@@ -53,28 +43,32 @@ double sgemm_rate(int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Time of one EnKF update of the paper CNN's ensemble for several ensemble sizes"};
   std::vector<int> members{100, 1000, 5000}, threads{1, 2};
   std::size_t P = 18050, m = 640, seq = 0;
   std::string form = "auto";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--members")
-      members = parse_list(v);
-    else if (k == "--threads")
-      threads = parse_list(v);
-    else if (k == "--outputs")
-      m = std::stoul(v);
-    else if (k == "--params")
-      P = std::stoul(v);
-    else if (k == "--form")
-      form = v;
-    else if (k == "--sequential")
-      seq = std::stoul(v);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", k.c_str());
-      return 2;
-    }
-  }
+  app.add_option("--members", members, "ensemble sizes J, e.g. 100,1000")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--threads", threads, "thread counts, e.g. 1,2")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--outputs", m, "outputs m (images x classes)")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--params", P, "parameters P")->check(l2l::bench::positive)->capture_default_str();
+  app.add_option("--form", form, "update form")
+      ->check(CLI::IsMember({"auto", "ensemble", "output"}))
+      ->capture_default_str();
+  app.add_option("--sequential", seq,
+                 "assimilate the outputs in blocks of this many (0: all at once)")
+      ->check(l2l::bench::non_negative)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   std::printf("BLAS: %s; P = %zu, m = %zu, form %s%s\n", blas::backend().c_str(), P, m,
               form.c_str(), seq ? ", sequential" : "");
   std::printf("%8s %8s %10s %10s %10s %10s %14s\n", "J", "threads", "form", "seconds", "GFLOP",

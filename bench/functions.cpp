@@ -8,6 +8,9 @@
 #include <new>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
 #include "l2l/core/candidate.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizees/functions/function_optimizee.hpp"
@@ -22,16 +25,23 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept {
+// Not inlined: where GCC inlines them it sees free() on memory from operator new and rejects the
+// pair (-Wmismatched-new-delete), though this operator new does allocate with malloc().
+[[gnu::noinline]] void operator delete(void* p) noexcept {
   std::free(p);
 }
-void operator delete(void* p, std::size_t) noexcept {
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
   std::free(p);
 }
 
 int main(int argc, char** argv) {
   using clock = std::chrono::steady_clock;
-  const long calls = argc > 1 ? std::atol(argv[1]) : 1000000;
+  CLI::App app{"Nanoseconds per call and heap allocations per evaluation of each function preset"};
+  long calls = 1000000;
+  app.add_option("calls", calls, "calls per preset")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   std::printf("%-14s %4s %12s %12s %14s %12s\n", "preset", "dims", "value ns", "evaluate ns",
               "evaluations/s", "allocs/eval");
   double sink = 0;

@@ -4,12 +4,15 @@
 // the nesting overhead (building the inner experiment from YAML, its optimizer, evaluator, the
 // child run and its generation in the shared store, the reduction).
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 
 #include "l2l/experiment/experiment.hpp"
 
-int main() {
+int main(int argc, char** argv) {
+  CLI::App app{"Milliseconds per in-process inner experiment (nested optimizee overhead)"};
+  CLI11_PARSE(app, argc, argv);
   const char* yaml = R"(experiment: {name: outer, seed: 1, max_generations: 10}
 optimizer: {type: random_search, population: 100}
 optimizee:

@@ -6,6 +6,7 @@
 //       Gaussian sigma 1 with per-gene p 0.1 and p 0.2 (every offspring evaluated: reevaluate)
 // One core: the serial evaluator, as pagmo and DEAP run. Each figure is the best of 3 repeats.
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -121,7 +122,9 @@ void row(const std::string& workload, const std::string& system, const Measure& 
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  CLI::App app{"Engine overhead per evaluation on trivial objectives, against pagmo2 and DEAP"};
+  CLI11_PARSE(app, argc, argv);
   fmt::print("{:<34} {:<26} {:>9} {:>9} {:>12} {:>9}\n", "workload", "system", "evals", "seconds",
              "evals/s", "us/eval");
   struct W {

@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizees/spiking/digits.hpp"
 #include "l2l/optimizees/spiking/reservoir_network.hpp"
@@ -42,21 +45,17 @@ std::string load_average() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"Cost of one spiking-reservoir evaluation: the whole network and the spike replay"};
   int n_images = 10, threads = 1;
   std::string data_dir;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--images" && i + 1 < argc)
-      n_images = std::stoi(argv[++i]);
-    else if (a == "--data-dir" && i + 1 < argc)
-      data_dir = argv[++i];
-    else if (a == "--threads" && i + 1 < argc)
-      threads = std::stoi(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: bench_reservoir [--images N] [--data-dir DIR] [--threads T]\n");
-      return 2;
-    }
-  }
+  app.add_option("--images", n_images, "images (MNIST digits 0/1/2) to time")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--data-dir", data_dir, "MNIST directory (default: data/mnist)");
+  app.add_option("--threads", threads, "threads of the whole network")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   std::vector<std::vector<float>> images;
   std::vector<int> labels;
   try {

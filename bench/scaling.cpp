@@ -20,13 +20,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include "cli_checks.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/evaluation/worker.hpp"
@@ -45,39 +46,6 @@ struct Args {
   int overhead_evals = 2000;
   bool skip_mpi = false;
 };
-
-Args parse(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << k << " needs a value\n";
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (k == "--ranks") {
-      a.ranks.clear();
-      std::stringstream ss(next());
-      for (std::string t; std::getline(ss, t, ',');) a.ranks.push_back(std::stoi(t));
-    } else if (k == "--seconds") {
-      a.seconds = std::stod(next());
-    } else if (k == "--per-rank") {
-      a.per_rank = std::stoi(next());
-    } else if (k == "--generations") {
-      a.generations = std::stoi(next());
-    } else if (k == "--overhead-evals") {
-      a.overhead_evals = std::stoi(next());
-    } else if (k == "--skip-mpi") {
-      a.skip_mpi = true;
-    } else {
-      std::cerr << "unknown option " << k << "\n";
-      std::exit(2);
-    }
-  }
-  return a;
-}
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -283,7 +251,27 @@ void mpi_dispatch(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Args a = parse(argc, argv);
+  CLI::App app{"MPI scaling and per-evaluation overhead of l2l's distributed evaluators"};
+  Args a;
+  app.add_option("--ranks", a.ranks, "MPI rank counts, e.g. 1,4,32")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--seconds", a.seconds, "sleep of each evaluation in the MPI runs")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--per-rank", a.per_rank, "evaluations per rank and generation")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--generations", a.generations, "generations of each MPI run")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_option("--overhead-evals", a.overhead_evals, "evaluations of the overhead measurements")
+      ->check(l2l::bench::positive)
+      ->capture_default_str();
+  app.add_flag("--skip-mpi", a.skip_mpi, "only the process-evaluator overhead");
+  CLI11_PARSE(app, argc, argv);
   const auto dir = fs::temp_directory_path() / fmt::format("l2l-bench-scaling-{}", ::getpid());
   fs::create_directories(dir);
   std::cout << fmt::format("bench_scaling: {} cores, load average {:.1f} at start\n\n",

@@ -202,6 +202,41 @@ TEST(ReportPca, AgreesWithADenseEigenSolver) {
   expect_matches_eigen(rows, 40, 300);
 }
 
+// Above 1,500 samples and dimensions the components come from 1,500 evenly spaced samples: a
+// planted direction is still found, and mean and total variance are those of all samples.
+TEST(ReportPca, LargeCloudsUseEvenlySpacedSamples) {
+  Rng rng(6);
+  const std::size_t n = 3000, d = 1600;
+  std::vector<double> dir(d);
+  for (std::size_t j = 0; j < d; ++j) dir[j] = std::sin(0.01 * static_cast<double>(j) + 0.3);
+  double norm = 0;
+  for (double x : dir) norm += x * x;
+  for (auto& x : dir) x /= std::sqrt(norm);
+  std::vector<double> rows(n * d);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = rng.normal(0, 10);
+    for (std::size_t j = 0; j < d; ++j) rows[i * d + j] = a * dir[j] + 0.1 * rng.normal() + 1.0;
+  }
+  const auto p = principal_components(rows, n, d, 2);
+  ASSERT_EQ(p.components.size(), 2u);
+  double dot = 0;
+  for (std::size_t j = 0; j < d; ++j) dot += p.components[0][j] * dir[j];
+  EXPECT_GT(std::abs(dot), 0.999);
+  // Variance 100 along the direction, estimated from 1,500 samples: sd 100 * sqrt(2 / 1499).
+  EXPECT_NEAR(p.variances[0], 100.0, 4 * 100.0 * std::sqrt(2.0 / 1499.0));
+  // The total variance is exact over all samples: 100-ish planted plus d * 0.01 noise.
+  double total = 0;
+  for (std::size_t j = 0; j < d; ++j) {
+    double m = 0, s = 0;
+    for (std::size_t i = 0; i < n; ++i) m += rows[i * d + j];
+    m /= static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) s += (rows[i * d + j] - m) * (rows[i * d + j] - m);
+    total += s / static_cast<double>(n - 1);
+    EXPECT_NEAR(p.mean[j], m, 1e-9);
+  }
+  EXPECT_NEAR(p.total_variance, total, 1e-9 * total);
+}
+
 TEST(ReportData, EnkfArtifactsBecomeSpectraHistogramsAndCovariance) {
   TempDir dir;
   auto store = fixture_store(dir, "enkf");

@@ -7,6 +7,7 @@
 
 #include "l2l/core/state.hpp"
 #include "l2l/optimizers/ranking.hpp"
+#include "l2l/optimizers/unit_coordinates.hpp"
 
 namespace l2l {
 
@@ -290,6 +291,40 @@ EliteSelection select_elites(const std::vector<double>& fitness, std::size_t n_e
     }
   }
   return s;
+}
+
+std::vector<Candidate> ask_generation(const CeDistribution& dist, const ParameterSpace& space,
+                                      std::int64_t generation, std::size_t pop_size,
+                                      std::vector<std::vector<double>>& pending, Rng& rng) {
+  if (pending.empty()) {
+    pending.resize(pop_size);
+    for (auto& p : pending) {
+      if (generation == 0) {
+        p.resize(space.dim());
+        for (auto& v : p) v = rng.uniform();
+      } else {
+        p = dist.sample(rng);
+      }
+    }
+  }
+  return unit_candidates(space, generation, pending);
+}
+
+EliteSelection refit_to_elites(CeDistribution& dist, const ParameterSpace& space,
+                               std::span<const Candidate> batch, const std::vector<double>& fitness,
+                               std::size_t n_elite, bool use_temperature, double temperature,
+                               double smoothing, Rng& rng) {
+  auto sel = select_elites(fitness, n_elite, use_temperature, temperature, rng);
+  if (sel.selected.empty()) return sel;
+  std::vector<Eigen::VectorXd> points;
+  points.reserve(sel.selected.size());
+  for (auto j : sel.selected) {
+    const auto u = unit_params(space, batch[j]);
+    points.emplace_back(
+        Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size())));
+  }
+  dist.fit(points, smoothing);
+  return sel;
 }
 
 }  // namespace l2l

@@ -1,6 +1,6 @@
 #pragma once
-// The sampling distributions and the elite selection shared by cross_entropy and face, in unit
-// coordinates.
+// The sampling distributions, the elite selection and the ask/refit steps shared by
+// cross_entropy and face, in unit coordinates.
 //
 // Families (L2L's Gaussian, NoisyGaussian, BayesianGaussianMixture, NoisyBayesianGaussianMixture):
 //   gaussian        one Gaussian, maximum-likelihood mean and covariance of the selected points
@@ -15,13 +15,16 @@
 // `min_variance` * I keeps covariances positive definite. Sampling uses an eigendecomposition,
 // so a singular covariance (fewer elites than dimensions) still samples correctly.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
+#include "l2l/core/candidate.hpp"
 #include "l2l/core/options.hpp"
+#include "l2l/core/parameter_space.hpp"
 #include "l2l/core/rng.hpp"
 
 namespace l2l {
@@ -90,5 +93,19 @@ struct EliteSelection {
 };
 EliteSelection select_elites(const std::vector<double>& fitness, std::size_t n_elite,
                              bool use_temperature, double temperature, Rng& rng);
+
+// ask() of both methods. The generation's points are drawn once into `pending` (kept in the
+// optimizer's checkpoint), so a repeated ask() or a resumed run returns the same candidates.
+// Generation 0 is uniform in the unit box: no fit has told the distribution anything yet.
+std::vector<Candidate> ask_generation(const CeDistribution& dist, const ParameterSpace& space,
+                                      std::int64_t generation, std::size_t pop_size,
+                                      std::vector<std::vector<double>>& pending, Rng& rng);
+
+// Selects as select_elites does and refits `dist` to the selected candidates (their repaired
+// parameters in unit coordinates); without a selection the distribution stays as it is.
+EliteSelection refit_to_elites(CeDistribution& dist, const ParameterSpace& space,
+                               std::span<const Candidate> batch, const std::vector<double>& fitness,
+                               std::size_t n_elite, bool use_temperature, double temperature,
+                               double smoothing, Rng& rng);
 
 }  // namespace l2l

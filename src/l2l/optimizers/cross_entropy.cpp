@@ -41,18 +41,8 @@ CrossEntropy::CrossEntropy(const Config& cfg, const ParameterSpace& space,
       temperature_(cfg.temperature) {}
 
 std::vector<Candidate> CrossEntropy::ask() {
-  if (pending_.empty()) {
-    pending_.resize(static_cast<std::size_t>(cfg_.pop_size));
-    for (auto& p : pending_) {
-      if (generation_ == 0) {
-        p.resize(space_.dim());
-        for (auto& v : p) v = rng_.uniform();
-      } else {
-        p = dist_.sample(rng_);
-      }
-    }
-  }
-  return unit_candidates(space_, generation_, pending_);
+  return ask_generation(dist_, space_, generation_, static_cast<std::size_t>(cfg_.pop_size),
+                        pending_, rng_);
 }
 
 void CrossEntropy::tell(std::span<const Candidate> batch, std::span<const Evaluation> evals) {
@@ -62,16 +52,8 @@ void CrossEntropy::tell(std::span<const Candidate> batch, std::span<const Evalua
   for (std::size_t j = 0; j < f.size(); ++j) f[j] = ctx_.weights.weighted(evals[j]);
   const auto n_elite =
       static_cast<std::size_t>(std::floor(cfg_.rho * static_cast<double>(cfg_.pop_size)));
-  const auto sel = select_elites(f, n_elite, cfg_.temp_decay > 0, temperature_, rng_);
-  if (!sel.selected.empty()) {
-    std::vector<Eigen::VectorXd> points;
-    for (auto j : sel.selected) {
-      const auto u = unit_params(space_, batch[j]);
-      points.emplace_back(
-          Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size())));
-    }
-    dist_.fit(points, cfg_.smoothing);
-  }
+  const auto sel = refit_to_elites(dist_, space_, batch, f, n_elite, cfg_.temp_decay > 0,
+                                   temperature_, cfg_.smoothing, rng_);
   info_ = dist_.info();
   info_["elites"] = sel.elites;
   info_["failed"] = batch.size() - sel.successful;

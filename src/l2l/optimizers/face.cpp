@@ -52,18 +52,8 @@ Face::Face(const Config& cfg, const ParameterSpace& space, const OptimizerContex
       temperature_(cfg.temperature) {}
 
 std::vector<Candidate> Face::ask() {
-  if (pending_.empty()) {
-    pending_.resize(static_cast<std::size_t>(pop_size_));
-    for (auto& p : pending_) {
-      if (generation_ == 0) {
-        p.resize(space_.dim());
-        for (auto& v : p) v = rng_.uniform();
-      } else {
-        p = dist_.sample(rng_);
-      }
-    }
-  }
-  return unit_candidates(space_, generation_, pending_);
+  return ask_generation(dist_, space_, generation_, static_cast<std::size_t>(pop_size_), pending_,
+                        rng_);
 }
 
 void Face::tell(std::span<const Candidate> batch, std::span<const Evaluation> evals) {
@@ -86,14 +76,8 @@ void Face::tell(std::span<const Candidate> batch, std::span<const Evaluation> ev
   if (cfg_.temp_decay > 0) info_["temperature"] = temperature_;
 
   if (improved) {
-    const auto sel = select_elites(f, n_elite, cfg_.temp_decay > 0, temperature_, rng_);
-    std::vector<Eigen::VectorXd> points;
-    for (auto j : sel.selected) {
-      const auto u = unit_params(space_, batch[j]);
-      points.emplace_back(
-          Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size())));
-    }
-    dist_.fit(points, cfg_.smoothing);
+    const auto sel = refit_to_elites(dist_, space_, batch, f, n_elite, cfg_.temp_decay > 0,
+                                     temperature_, cfg_.smoothing, rng_);
     best_ = peek.best;
     gamma_ = gamma;
     pop_size_ = std::max(cfg_.min_pop_size, (pop_size_ + cfg_.min_pop_size) / 2);

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
-#include "l2l/core/rng.hpp"
+#include <Eigen/Dense>
 
 namespace l2l::report {
 
@@ -17,8 +18,26 @@ std::vector<double> Pca::project(const double* x) const {
   return out;
 }
 
+namespace {
+
+// A unit vector orthogonal to `basis` (orthonormal, fewer than d vectors): the coordinate axis
+// that sticks out of their span the most, with the span projected out. Used where the data has
+// rank < k and no eigenvector carries a direction; deterministic, unlike a random start.
+Eigen::VectorXd orthogonal_complement_vector(const std::vector<Eigen::VectorXd>& basis,
+                                             Eigen::Index d) {
+  Eigen::VectorXd inside = Eigen::VectorXd::Zero(d);
+  for (const auto& b : basis) inside += b.cwiseAbs2();
+  Eigen::Index axis = 0;
+  inside.minCoeff(&axis);
+  Eigen::VectorXd v = Eigen::VectorXd::Unit(d, axis);
+  for (const auto& b : basis) v -= b.dot(v) * b;
+  return v.normalized();
+}
+
+}  // namespace
+
 Pca principal_components(const std::vector<double>& rows, std::size_t n, std::size_t d,
-                         std::size_t k, int sweeps) {
+                         std::size_t k, int /*sweeps*/) {
   Pca p;
   p.dim = d;
   p.mean.assign(d, 0.0);
@@ -26,82 +45,70 @@ Pca principal_components(const std::vector<double>& rows, std::size_t n, std::si
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < d; ++j) p.mean[j] += rows[i * d + j];
   for (auto& m : p.mean) m /= static_cast<double>(n);
-  std::vector<double> a(n * d);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < d; ++j) {
       const double v = rows[i * d + j] - p.mean[j];
-      a[i * d + j] = v;
       p.total_variance += v * v;
     }
+  // The solver is cubic in min(samples, dimensions): above kMaxExact it would take minutes (100 s
+  // at 4,500), so the components come from evenly spaced samples, kMaxExact of them, while the
+  // mean and the total variance stay those of all samples.
+  constexpr std::size_t kMaxExact = 1500;
+  const std::size_t used = std::min(n, d) > kMaxExact ? kMaxExact : n;
+  const auto ni = static_cast<Eigen::Index>(used), di = static_cast<Eigen::Index>(d);
+  // Eigen owns (and so aligns) every matrix: the same data then always takes the same vectorized
+  // code path, and the same store always gives the same picture.
+  Eigen::MatrixXd a(ni, di);
+  for (std::size_t s = 0; s < used; ++s) {
+    const std::size_t i = used == n ? s : s * n / used;
+    for (std::size_t j = 0; j < d; ++j)
+      a(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(j)) = rows[i * d + j] - p.mean[j];
+  }
   const double denom = n > 1 ? static_cast<double>(n - 1) : 1.0;
+  // The variances along the components are estimated from the samples used.
+  const double used_denom = used > 1 ? static_cast<double>(used - 1) : 1.0;
   p.total_variance /= denom;
   k = std::min({k, d, n > 1 ? n - 1 : std::size_t{1}});
   if (p.total_variance <= 0) return p;
 
-  Rng rng(0x7063615f7374ull);  // fixed: the same store always gives the same picture
-  std::vector<std::vector<double>> q(k, std::vector<double>(d));
-  for (auto& v : q)
-    for (auto& x : v) x = rng.normal();
-  std::vector<double> proj(n);
-  auto orthonormalize = [&] {
-    for (std::size_t c = 0; c < k; ++c) {
-      for (std::size_t b = 0; b < c; ++b) {
-        double dot = 0;
-        for (std::size_t j = 0; j < d; ++j) dot += q[c][j] * q[b][j];
-        for (std::size_t j = 0; j < d; ++j) q[c][j] -= dot * q[b][j];
-      }
-      double norm = 0;
-      for (double x : q[c]) norm += x * x;
-      norm = std::sqrt(norm);
-      if (norm < 1e-300) {
-        // The data has rank < k: any unit vector orthogonal to the rest will do.
-        for (auto& x : q[c]) x = rng.normal();
-        --c;
-        continue;
-      }
-      for (auto& x : q[c]) x /= norm;
-    }
-  };
-  orthonormalize();
-  for (int s = 0; s < sweeps; ++s) {
-    for (std::size_t c = 0; c < k; ++c) {
-      // q_c <- A^T (A q_c)
-      for (std::size_t i = 0; i < n; ++i) {
-        double t = 0;
-        const double* row = &a[i * d];
-        for (std::size_t j = 0; j < d; ++j) t += row[j] * q[c][j];
-        proj[i] = t;
-      }
-      std::fill(q[c].begin(), q[c].end(), 0.0);
-      for (std::size_t i = 0; i < n; ++i) {
-        const double* row = &a[i * d];
-        for (std::size_t j = 0; j < d; ++j) q[c][j] += proj[i] * row[j];
-      }
-    }
-    orthonormalize();
-  }
-  // Rayleigh quotients give the variances; order by them (subspace iteration leaves the basis
-  // rotated only within nearly equal eigenvalues, where the order does not matter).
-  std::vector<std::pair<double, std::size_t>> order;
+  // Only the lower triangle is filled (half the cost of the full product): it is all the
+  // solver reads.
+  const bool by_samples = n < d;
+  const Eigen::Index m = by_samples ? ni : di;
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(m, m);
+  if (by_samples)
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(a);  // A A^T
+  else
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());  // A^T A
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(gram);
+  const Eigen::VectorXd& lambda = es.eigenvalues();  // ascending
+  // Eigenvalues this small are rounding noise of the solver, not directions of the data.
+  const double negligible = std::max(lambda(m - 1), 0.0) * static_cast<double>(m) *
+                            std::numeric_limits<double>::epsilon();
+
+  std::vector<Eigen::VectorXd> basis;
   for (std::size_t c = 0; c < k; ++c) {
-    double v = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      double t = 0;
-      for (std::size_t j = 0; j < d; ++j) t += a[i * d + j] * q[c][j];
-      v += t * t;
+    const Eigen::Index col = m - 1 - static_cast<Eigen::Index>(c);
+    const double l = std::max(lambda(col), 0.0);
+    Eigen::VectorXd v;
+    if (!by_samples) {
+      v = es.eigenvectors().col(col);
+    } else if (l > negligible) {
+      // A^T u is the covariance eigenvector for the Gram eigenvector u, with norm sqrt(l).
+      // Projecting out the earlier components removes what rounding leaked into it.
+      v = a.transpose() * es.eigenvectors().col(col);
+      for (const auto& b : basis) v -= b.dot(v) * b;
+      v.normalize();
+    } else {
+      v = orthogonal_complement_vector(basis, di);
     }
-    order.emplace_back(v / denom, c);
-  }
-  std::sort(order.begin(), order.end(), [](auto& x, auto& y) { return x.first > y.first; });
-  for (const auto& [v, c] : order) {
     // Sign convention: the largest-magnitude coordinate is positive, so pictures do not flip.
-    std::size_t arg = 0;
-    for (std::size_t j = 1; j < d; ++j)
-      if (std::abs(q[c][j]) > std::abs(q[c][arg])) arg = j;
-    if (q[c][arg] < 0)
-      for (auto& x : q[c]) x = -x;
-    p.components.push_back(q[c]);
-    p.variances.push_back(v);
+    Eigen::Index arg = 0;
+    v.cwiseAbs().maxCoeff(&arg);
+    if (v(arg) < 0) v = -v;
+    basis.push_back(v);
+    p.components.emplace_back(v.data(), v.data() + di);
+    p.variances.push_back(l / used_denom);
   }
   return p;
 }

@@ -1,7 +1,13 @@
 #pragma once
 // Leading principal components of a point cloud, for the report's projection of large
-// populations. Subspace iteration on the centred data costs O(n d k) per sweep and never forms
-// the d x d covariance, so it works for networks with tens of thousands of weights.
+// populations. The decomposition is exact (a dense symmetric eigensolver), so it needs no sweep
+// count that may be too small when leading variances are close. It works on whichever of the two
+// Gram matrices is smaller: the n x n inner products of the centred samples when there are fewer
+// samples than dimensions (a network's tens of thousands of weights), else the d x d covariance.
+// Both have the same non-zero eigenvalues. Cost: O(n d m) to form it and O(m^3) to solve, with
+// m = min(n, d); about 2 s at m = 1,100 and 100 s at m = 4,500 on a 2-core machine, so above
+// m = 1,500 the components come from 1,500 evenly spaced samples (mean and total variance from
+// all of them).
 #include <cstddef>
 #include <vector>
 
@@ -18,7 +24,9 @@ struct Pca {
   std::vector<double> project(const double* x) const;
 };
 
-// rows: n x d, row-major. Deterministic (fixed start vectors). k is reduced to min(k, n-1, d).
+// rows: n x d, row-major. Deterministic. k is reduced to min(k, n-1, d). Each component's
+// largest-magnitude coordinate is positive. `sweeps` is ignored: it counted the passes of the
+// iterative method this replaced and stays so that existing callers compile unchanged.
 Pca principal_components(const std::vector<double>& rows, std::size_t n, std::size_t d,
                          std::size_t k, int sweeps = 60);
 
