@@ -271,6 +271,16 @@ TEST(Cli, AntsReplayChoosesFromTheLastPopulationOfARunStore) {
   EXPECT_EQ(first, food_of({"ants", "replay", dir.file("first.csv"), "--hidden", "3", "--ants", "4",
                             "--ticks", "300", "--seeds", "1-4", "--json"}));
   EXPECT_LE(first, most);
+  // Generation bests the store kept join the candidates, named by their generation.
+  const auto bests = cli(
+      dir, {"ants", "replay", db, "--candidates", "2", "--stored-bests", "2", "--seeds", "1-2"});
+  ASSERT_EQ(bests.code, 0) << bests.err;
+  int named = 0;
+  for (auto at = bests.out.find("best of generation"); at != std::string::npos;
+       at = bests.out.find("best of generation", at + 1))
+    ++named;
+  EXPECT_GE(named, 2) << bests.out;  // two candidate lines (and the chosen one's, if it is one)
+  EXPECT_NE(bests.out.find("candidate  4"), std::string::npos) << bests.out;
 
   // A store of another optimizee is refused with exit 2 and a reason.
   const auto other = dir.file("rastrigin.db");

@@ -31,6 +31,7 @@ struct ReplayArgs {
   std::string analysis;
   std::string snapshots = "0,499,999,1999";
   int candidates = 1;
+  int stored_bests = 0;
   std::string save;
   bool ants_given = false, ticks_given = false;
 };
@@ -46,6 +47,7 @@ struct StoredGenome {
   ants::Genome genome;
   double fitness = 0;      // the optimizer's own (weighted) fitness for it
   double evaluations = 1;  // episodes behind that fitness (GA average_evaluations)
+  std::string origin;      // "population rank R of N" or "best of generation G"
 };
 
 // The last population of a run store's top-level run, best first by the optimizer's fitness:
@@ -57,7 +59,7 @@ struct StoredRun {
   int ants = 15, ticks = 2000;           // the colony the run evolved in
 };
 
-StoredRun stored_population(const std::string& path) {
+StoredRun stored_population(const std::string& path, int stored_bests) {
   auto store = RunStore::open_reader(path);
   const auto root = store->root_run();
   if (!root) throw UsageError(fmt::format("{}: the store holds no run", path));
@@ -102,6 +104,28 @@ StoredRun stored_population(const std::string& path) {
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const auto& a, const auto& b) { return a.fitness > b.fitness; });
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i].origin = fmt::format("population rank {} of {}", i + 1, out.size());
+  // Earlier individuals the run kept: the best of each generation where the run's best improved
+  // (store_params: best) or of every generation (all). Their fitness is one evaluation's, so the
+  // highest are the luckiest as much as the best; replaying them on other seeds tells.
+  if (stored_bests > 0) {
+    auto gens = store->generations(*root);
+    std::erase_if(gens, [&](const auto& g) { return g.best_params.size() != 2 * n; });
+    std::stable_sort(gens.begin(), gens.end(),
+                     [](const auto& a, const auto& b) { return a.best > b.best; });
+    for (std::size_t i = 0; i < gens.size() && i < static_cast<std::size_t>(stored_bests); ++i) {
+      StoredGenome g;
+      g.genome.hidden = hidden;
+      g.genome.weights.assign(gens[i].best_params.begin(),
+                              gens[i].best_params.begin() + static_cast<std::ptrdiff_t>(n));
+      g.genome.delays.assign(gens[i].best_params.begin() + static_cast<std::ptrdiff_t>(n),
+                             gens[i].best_params.end());
+      g.fitness = gens[i].best;
+      g.origin = fmt::format("best of generation {}", gens[i].generation);
+      out.push_back(std::move(g));
+    }
+  }
   return run;
 }
 
@@ -130,27 +154,35 @@ int run_replay(const ReplayArgs& a) {
   if (o.kind == ReplayKind::genome && is_store(a.genome)) {
     // Choosing among the top candidates spends the given seeds on the choice, so the figure
     // printed for the chosen one is optimistic: choose on one seed range, report on another.
-    const auto stored = stored_population(a.genome);
+    const auto stored = stored_population(a.genome, a.stored_bests);
     const auto& pop = stored.population;
     if (!a.ants_given) o.colony.ants = stored.ants;
     if (!a.ticks_given) o.colony.ticks = stored.ticks;
-    const auto k = std::min(pop.size(), static_cast<std::size_t>(a.candidates));
+    // The population's K best, then the stored generation bests that were asked for.
+    std::vector<std::size_t> tried;
+    for (std::size_t i = 0; i < pop.size(); ++i)
+      if (pop[i].origin.starts_with("population") ? i < static_cast<std::size_t>(a.candidates)
+                                                  : true)
+        tried.push_back(i);
+    const auto k = tried.size();
     double best_food = -1;
     std::size_t chosen = 0;
-    for (std::size_t i = 0; k > 1 && i < k; ++i) {
+    for (std::size_t t = 0; k > 1 && t < k; ++t) {
+      const std::size_t i = tried[t];
       o.genome = pop[i].genome;
       const auto r = replay(o);
       if (!a.json)
         std::cout << fmt::format(
-            "  candidate {:>2}: fitness {:.1f} over {:g} episodes, food {:.2f}\n", i + 1,
-            pop[i].fitness, pop[i].evaluations, r.food.mean);
+            "  candidate {:>2}: {}, fitness {:.1f} over {:g} episodes, food {:.2f}\n", t + 1,
+            pop[i].origin, pop[i].fitness, pop[i].evaluations, r.food.mean);
       if (r.food.mean > best_food) best_food = r.food.mean, chosen = i;
     }
     o.genome = pop[chosen].genome;
-    what = fmt::format("{} (population rank {} of {}, fitness {:.1f} over {:g} episodes)", a.genome,
-                       chosen + 1, pop.size(), pop[chosen].fitness, pop[chosen].evaluations);
+    what = fmt::format("{} ({}, fitness {:.1f} over {:g} episodes)", a.genome, pop[chosen].origin,
+                       pop[chosen].fitness, pop[chosen].evaluations);
   } else if (o.kind == ReplayKind::genome) {
-    if (a.candidates != 1) throw UsageError("--candidates needs a run store, not a genome CSV");
+    if (a.candidates != 1 || a.stored_bests != 0)
+      throw UsageError("--candidates and --stored-bests need a run store, not a genome CSV");
     o.genome = read_genome_csv(a.genome, a.hidden);
   }
   if (!a.save.empty()) {
@@ -212,6 +244,11 @@ const RegisterCommand ants_cmd(60, [](CLI::App& app) {
                  "one with the most food (choose on seeds other than those you report)")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  rp->add_option("--stored-bests", a->stored_bests,
+                 "with RUN.db: also replay the K fittest generation bests the store kept "
+                 "(earlier individuals; their fitness is a single evaluation's)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   rp->add_option("--save", a->save,
                  "write the replayed genome as CSV (with RUN.db: the chosen one)");
   rp->add_option("--seeds", a->seeds, "seeds, e.g. 1-100 or 1,5,7-9")->capture_default_str();
