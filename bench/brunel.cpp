@@ -57,11 +57,7 @@ int main(int argc, char** argv) {
   double duration = 1000.0, warmup = 100.0, scale = 1.0;
   bool no_brian = false;
   std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  app.add_option("--threads", threads, "thread counts, e.g. 1,2")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(l2l::bench::positive)
-      ->capture_default_str();
+  l2l::bench::add_count_list(app, "--threads", threads, "thread counts, e.g. 1,2");
   app.add_option("--duration", duration, "measured biological time, ms")
       ->check(l2l::bench::positive)
       ->capture_default_str();

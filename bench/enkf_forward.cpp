@@ -58,11 +58,7 @@ int main(int argc, char** argv) {
   app.add_option("--group", group, "members per forward call")
       ->check(l2l::bench::positive)
       ->capture_default_str();
-  app.add_option("--threads", threads, "thread counts, e.g. 1,2")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(l2l::bench::positive)
-      ->capture_default_str();
+  l2l::bench::add_count_list(app, "--threads", threads, "thread counts, e.g. 1,2");
   app.add_option("--seconds", seconds, "time each thread count for at least this long")
       ->check(l2l::bench::positive)
       ->capture_default_str();

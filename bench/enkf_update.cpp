@@ -47,16 +47,8 @@ int main(int argc, char** argv) {
   std::vector<int> members{100, 1000, 5000}, threads{1, 2};
   std::size_t P = 18050, m = 640, seq = 0;
   std::string form = "auto";
-  app.add_option("--members", members, "ensemble sizes J, e.g. 100,1000")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(l2l::bench::positive)
-      ->capture_default_str();
-  app.add_option("--threads", threads, "thread counts, e.g. 1,2")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(l2l::bench::positive)
-      ->capture_default_str();
+  l2l::bench::add_count_list(app, "--members", members, "ensemble sizes J, e.g. 100,1000");
+  l2l::bench::add_count_list(app, "--threads", threads, "thread counts, e.g. 1,2");
   app.add_option("--outputs", m, "outputs m (images x classes)")
       ->check(l2l::bench::positive)
       ->capture_default_str();

@@ -253,11 +253,7 @@ void mpi_dispatch(const std::string& dir) {
 int main(int argc, char** argv) {
   CLI::App app{"MPI scaling and per-evaluation overhead of l2l's distributed evaluators"};
   Args a;
-  app.add_option("--ranks", a.ranks, "MPI rank counts, e.g. 1,4,32")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(l2l::bench::positive)
-      ->capture_default_str();
+  l2l::bench::add_count_list(app, "--ranks", a.ranks, "MPI rank counts, e.g. 1,4,32");
   app.add_option("--seconds", a.seconds, "sleep of each evaluation in the MPI runs")
       ->check(l2l::bench::positive)
       ->capture_default_str();
