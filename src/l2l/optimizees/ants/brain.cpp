@@ -123,6 +123,35 @@ template <int W>
 
 constexpr std::size_t kBlock = 8;  // lanes per fired-block flag
 
+// The constants of the threshold, reset and refractory step, as vectors.
+template <class D>
+struct Threshold {
+  D theta, v_reset, ref, zero, one;
+  Threshold(const AlphaNeuron::Propagators& p, double ref_steps)
+      : theta(splat<D>(p.theta)),
+        v_reset(splat<D>(p.v_reset)),
+        ref(splat<D>(ref_steps)),
+        zero(splat<D>(0.0)),
+        one(splat<D>(1.0)) {}
+};
+
+// The end of every neuron's step: refractory neurons keep V and count down, the others take
+// v_new; V >= V_th spikes, resets V and starts the refractory period. Stores V, the refractory
+// steps and `fired` (1.0 or 0.0), and returns the spike mask.
+template <class D>
+[[gnu::always_inline]] inline auto fire(double* __restrict v, double* __restrict r,
+                                        double* __restrict fired, const D& v_new, const D& v_old,
+                                        const D& r_old, const Threshold<D>& t) {
+  const auto free = r_old == t.zero;
+  const D vv = select(free, v_new, v_old);
+  const D rr = select(free, t.zero, r_old - t.one);
+  const auto spike = vv >= t.theta;
+  store(v, select(spike, t.v_reset, vv));
+  store(r, select(spike, t.ref, rr));
+  store(fired, select(spike, t.one, t.zero));
+  return spike;
+}
+
 struct InputArgs {
   std::size_t n;  // lanes of all input neurons
   double *v, *r, *y0, *sent;
@@ -145,24 +174,16 @@ template <int W>
   double* __restrict sent = a.sent;
   const double* __restrict amp = a.amp;
   double* __restrict fired = a.fired;
-  const D P30 = splat<D>(a.p->P30), em1 = splat<D>(a.p->expm1_tau_m), theta = splat<D>(a.p->theta),
-          v_reset = splat<D>(a.p->v_reset), ref = splat<D>(a.ref), zero = splat<D>(0.0),
-          one = splat<D>(1.0);
+  const D P30 = splat<D>(a.p->P30), em1 = splat<D>(a.p->expm1_tau_m);
+  const Threshold<D> t(*a.p, a.ref);
   for (std::size_t b = 0; b < a.n; b += kBlock) {
     I fired_any = {};
     for (std::size_t i = b; i < b + kBlock; i += W) {
       const D v_old = load<D>(v + i), r_old = load<D>(r + i);
       const D v_new = P30 * load<D>(y0 + i) + em1 * v_old + v_old;
-      const I free = r_old == zero;
-      const D vv = select(free, v_new, v_old);
-      const D rr = select(free, zero, r_old - one);
-      const I spike = vv >= theta;
-      store(v + i, select(spike, v_reset, vv));
-      store(r + i, select(spike, ref, rr));
-      store(fired + i, select(spike, one, zero));
+      fired_any |= fire(v + i, r + i, fired + i, v_new, v_old, r_old, t);
       store(y0 + i, load<D>(sent + i));
       store(sent + i, load<D>(amp + i));
-      fired_any |= spike;
     }
     a.fired_block[b / kBlock] = any_set<W>(fired_any);
   }
@@ -195,8 +216,8 @@ template <int W>
   const auto& p = *a.p;
   const D P11 = splat<D>(p.P11), P21 = splat<D>(p.P21), P22 = splat<D>(p.P22),
           P31 = splat<D>(p.P31), P32 = splat<D>(p.P32), em1 = splat<D>(p.expm1_tau_m),
-          psc = splat<D>(p.psc_initial), theta = splat<D>(p.theta), v_reset = splat<D>(p.v_reset),
-          ref = splat<D>(a.ref), zero = splat<D>(0.0), one = splat<D>(1.0);
+          psc = splat<D>(p.psc_initial);
+  const Threshold<D> t(p, a.ref);
   for (std::size_t b = 0; b < a.n; b += kBlock) {
     I fired_any = {};
     for (std::size_t i = b; i < b + kBlock; i += W) {
@@ -204,20 +225,13 @@ template <int W>
       const D de = load<D>(dex + i), ie = load<D>(iex + i), di = load<D>(din + i),
               ii = load<D>(iin + i);
       const D v_new = P31 * de + P32 * ie + P31 * di + P32 * ii + em1 * v_old + v_old;
-      const I free = r_old == zero;
-      const D vv = select(free, v_new, v_old);
-      const D rr = select(free, zero, r_old - one);
       store(iex + i, P21 * de + P22 * ie);
       store(dex + i, de * P11 + psc * load<D>(in_ex + i));
       store(iin + i, P21 * di + P22 * ii);
       store(din + i, di * P11 + psc * load<D>(in_in + i));
-      store(in_ex + i, zero);
-      store(in_in + i, zero);
-      const I spike = vv >= theta;
-      store(v + i, select(spike, v_reset, vv));
-      store(r + i, select(spike, ref, rr));
-      store(fired + i, select(spike, one, zero));
-      fired_any |= spike;
+      store(in_ex + i, t.zero);
+      store(in_in + i, t.zero);
+      fired_any |= fire(v + i, r + i, fired + i, v_new, v_old, r_old, t);
     }
     a.fired_block[b / kBlock] = any_set<W>(fired_any);
   }
