@@ -55,8 +55,10 @@ struct StoredGenome {
 // checkpoint holds carries each survivor's fitness as the optimizer ranks it (a running mean with
 // the GA's average_evaluations).
 struct StoredRun {
-  std::vector<StoredGenome> population;  // best first
-  int ants = 15, ticks = 2000;           // the colony the run evolved in
+  // The last population, best first, then the stored generation bests asked for.
+  std::vector<StoredGenome> population;
+  std::size_t last_population = 0;  // how many of them are the last population
+  int ants = 15, ticks = 2000;      // the colony the run evolved in
 };
 
 StoredRun stored_population(const std::string& path, int stored_bests) {
@@ -106,6 +108,7 @@ StoredRun stored_population(const std::string& path, int stored_bests) {
                    [](const auto& a, const auto& b) { return a.fitness > b.fitness; });
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i].origin = fmt::format("population rank {} of {}", i + 1, out.size());
+  run.last_population = out.size();
   // Earlier individuals the run kept: the best of each generation where the run's best improved
   // (store_params: best) or of every generation (all). Their fitness is one evaluation's, so the
   // highest are the luckiest as much as the best; replaying them on other seeds tells.
@@ -161,8 +164,7 @@ int run_replay(const ReplayArgs& a) {
     // The population's K best, then the stored generation bests that were asked for.
     std::vector<std::size_t> tried;
     for (std::size_t i = 0; i < pop.size(); ++i)
-      if (pop[i].origin.starts_with("population") ? i < static_cast<std::size_t>(a.candidates)
-                                                  : true)
+      if (i >= stored.last_population || i < static_cast<std::size_t>(a.candidates))
         tried.push_back(i);
     const auto k = tried.size();
     double best_food = -1;
