@@ -9,6 +9,7 @@
 #include "l2l/core/error.hpp"
 #include "l2l/experiment/progress.hpp"
 #include "l2l/report/follow.hpp"
+#include "l2l/storage/hall_of_fame.hpp"
 #include "l2l/storage/run_summary.hpp"
 
 namespace l2l::cli {
@@ -75,11 +76,45 @@ void print_text(const nlohmann::json& s) {
   }
 }
 
+void print_top(const nlohmann::json& top, std::size_t n) {
+  std::cout << fmt::format("hall of fame: the {} best distinct individuals{}\n", top.size(),
+                           top.size() < n ? " (all the run has)" : "");
+  for (const auto& t : top) {
+    std::cout << fmt::format("  {:>3}. generation {} individual {}: weighted {}",
+                             t["rank"].get<std::int64_t>(), t["generation"].get<std::int64_t>(),
+                             t["index"].get<std::int64_t>(), t["weighted"].dump());
+    if (t["evaluations"].get<std::int64_t>() > 1)
+      std::cout << fmt::format(" (mean {} over {} evaluations)", t["mean_weighted"].dump(),
+                               t["evaluations"].get<std::int64_t>());
+    std::cout << "  fitness " << t["fitness"].dump() << "\n";
+    if (!t["metrics"].empty()) {
+      std::cout << "       metrics:";
+      for (const auto& [k, v] : t["metrics"].items()) std::cout << " " << k << "=" << v.dump();
+      std::cout << "\n";
+    }
+    if (t["params"].is_null()) {
+      std::cout << "       parameters not stored (experiment.store_params)\n";
+      continue;
+    }
+    std::cout << "       parameters:";
+    int shown = 0;
+    for (const auto& [k, v] : t["params"].items()) {
+      if (shown++ == 20) {
+        std::cout << " ... (" << t["params"].size() << " in all)";
+        break;
+      }
+      std::cout << " " << k << "=" << v.dump();
+    }
+    std::cout << "\n";
+  }
+}
+
 const RegisterCommand show_cmd(30, [](CLI::App& app) {
   struct Args {
     std::string store;
     bool json = false, follow = false;
     std::int64_t run = 0;
+    std::size_t top = 0;
     std::string inner;
     double interval = 2.0, wait = 0.0;
   };
@@ -89,13 +124,20 @@ const RegisterCommand show_cmd(30, [](CLI::App& app) {
   sub->add_option("store", a->store, "run store (.db)")->required();
   sub->add_flag("--json", a->json, "machine-readable JSON");
   sub->add_option("--run", a->run, "a run id inside the store (default: the top-level run)");
+  sub->add_option("--top", a->top,
+                  "hall of fame: the N best distinct individuals of the whole run (generation, "
+                  "index, fitness, metrics, parameters where stored); an individual evaluated "
+                  "several times is ranked by its mean")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--inner", a->inner,
                   "nested runs: only the inner runs of outer individual GENERATION:INDEX")
-      ->type_name("G:I");
+      ->type_name("G:I")
+      ->excludes("--top");
   sub->add_flag("-f,--follow", a->follow,
                 "print the progress of a running experiment until it stops (exit code: 0 "
                 "finished, 1 failed or killed, 130 interrupted)")
-      ->excludes("--json");
+      ->excludes("--json")
+      ->excludes("--top");
   sub->add_option("--interval", a->interval, "--follow: seconds between looks at the store")
       ->check(CLI::Range(0.01, 3600.0));
   sub->add_option("--wait", a->wait,
@@ -113,6 +155,14 @@ const RegisterCommand show_cmd(30, [](CLI::App& app) {
       auto root = store->root_run();
       if (!root) throw UsageError(fmt::format("'{}' holds no run", a->store));
       id = *root;
+    }
+    if (a->top > 0) {
+      const auto top = hall_of_fame(*store, id, a->top);
+      if (a->json)
+        std::cout << top.dump(2) << "\n";
+      else
+        print_top(top, a->top);
+      return kExitOk;
     }
     auto s = summarize_run(*store, id);
     if (!a->inner.empty()) {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "l2l/storage/hall_of_fame.hpp"
+
 namespace l2l {
 
 namespace {
@@ -53,19 +55,7 @@ nlohmann::json summarize_run(RunStore& store, std::int64_t run_id) {
   j["failures"] = failures;
 
   if (best) {
-    const auto names = [&] {
-      std::vector<std::string> n;
-      for (const auto& p : info.space) {
-        const auto name = p.at("name").get<std::string>();
-        if (!p.at("array").get<bool>()) {
-          n.push_back(name);
-        } else {
-          for (std::size_t k = 0; k < p.at("size").get<std::size_t>(); ++k)
-            n.push_back(name + "[" + std::to_string(k) + "]");
-        }
-      }
-      return n;
-    }();
+    const auto names = flat_parameter_names(info.space);
     nlohmann::json params = nlohmann::json::object();
     for (std::size_t i = 0; i < best->best_params.size() && i < names.size(); ++i)
       params[names[i]] = finite_or_null(best->best_params[i]);
