@@ -1,9 +1,13 @@
 // The experiment driver and run store: recording, termination, failures, resume, determinism.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "l2l/experiment/experiment.hpp"
+#include "l2l/storage/hall_of_fame.hpp"
 #include "l2l/storage/run_summary.hpp"
 #include "test_support.hpp"
 
@@ -76,6 +80,58 @@ TEST(Experiment, RecordsEveryEvaluationAndGeneration) {
   EXPECT_EQ(s["evaluations"].get<std::int64_t>(), out.evaluations);
   EXPECT_DOUBLE_EQ(s["best"]["weighted"].get<double>(), out.best_weighted);
   EXPECT_EQ(s["best"]["params"].size(), 3u);
+}
+
+TEST(HallOfFame, RanksDistinctIndividualsByTheMeanOfTheirEvaluations) {
+  TempDir dir;
+  const auto path = dir.file("run.db");
+  // reevaluate: survivors are evaluated again, so one individual owns several rows.
+  run_config(config(), path, {"optimizer.reevaluate=true"});
+  auto store = RunStore::open_reader(path);
+  // The expectation, grouped here by the parameter text independently of the store's SQL.
+  std::map<std::string, std::pair<double, int>> by_params;
+  auto st = store->db().prepare(
+      "SELECT params, weighted FROM evaluations WHERE status = 'ok' AND weighted IS NOT NULL");
+  while (st.step()) {
+    auto& [sum, n] = by_params[st.get_text(0)];
+    sum += st.get_double(1);
+    ++n;
+  }
+  std::vector<double> means;
+  bool some_repeated = false;
+  for (const auto& [_, e] : by_params) {
+    means.push_back(e.first / e.second);
+    some_repeated |= e.second > 1;
+  }
+  ASSERT_TRUE(some_repeated);
+  std::sort(means.rbegin(), means.rend());
+  const auto top = hall_of_fame(*store, 1, 5);
+  ASSERT_EQ(top.size(), 5u);
+  std::set<std::string> seen;
+  for (std::size_t r = 0; r < top.size(); ++r) {
+    EXPECT_EQ(top[r]["rank"].get<std::size_t>(), r + 1);
+    EXPECT_NEAR(top[r]["mean_weighted"].get<double>(), means[r], 1e-12);
+    EXPECT_GE(top[r]["weighted"].get<double>(), top[r]["mean_weighted"].get<double>() - 1e-12);
+    ASSERT_EQ(top[r]["params"].size(), 3u);
+    EXPECT_TRUE(seen.insert(top[r]["params"].dump()).second);
+  }
+  // More than the run has: all of them, once each.
+  EXPECT_EQ(hall_of_fame(*store, 1, 100000).size(), by_params.size());
+}
+
+TEST(HallOfFame, StoresWithoutEvaluationRowsUseTheGenerationsBests) {
+  TempDir dir;
+  const auto path = dir.file("run.db");
+  run_config(config(), path, {"experiment.store_level=generations"});
+  auto store = RunStore::open_reader(path);
+  const auto gens = store->generations(1);
+  double best = -1e300;
+  for (const auto& g : gens) best = std::max(best, g.best);
+  const auto top = hall_of_fame(*store, 1, 3);
+  ASSERT_FALSE(top.empty());
+  EXPECT_DOUBLE_EQ(top[0]["mean_weighted"].get<double>(), best);
+  for (std::size_t r = 1; r < top.size(); ++r)
+    EXPECT_LE(top[r]["mean_weighted"].get<double>(), top[r - 1]["mean_weighted"].get<double>());
 }
 
 TEST(Experiment, ResultsDoNotDependOnEvaluatorOrThreadCount) {
