@@ -27,6 +27,7 @@
 #include "l2l/report/report.hpp"
 #include "l2l/report/report_data.hpp"
 #include "l2l/storage/export.hpp"
+#include "l2l/storage/hall_of_fame.hpp"
 #include "report_fixtures.hpp"
 #include "test_support.hpp"
 
@@ -477,6 +478,40 @@ TEST(ReportData, FailureReasonsThatDifferOnlyInNumbersAreGrouped) {
   std::int64_t by_gen = 0;
   for (const auto& c : f["by_generation"]) by_gen += c["n"].get<std::int64_t>();
   EXPECT_EQ(by_gen, f["total"].get<std::int64_t>());
+}
+
+TEST(ReportPage, ListsTheHallOfFameBestFirst) {
+  TempDir dir;
+  const auto path = dir.file("hof.db");
+  RunOptions o;
+  o.out = path;
+  o.progress = false;
+  Experiment exp(load_config_text("experiment: {name: hof, seed: 5, max_generations: 4}\n"
+                                  "optimizer: {type: ga, population: 12, reevaluate: true}\n"
+                                  "optimizee: {type: function, preset: Rastrigin2d}\n"
+                                  "evaluator: {type: serial}\n",
+                                  "hof.yaml"),
+                 o);
+  exp.run();
+  auto store = RunStore::open_reader(path);
+  ReportOptions ro;
+  ro.hall_of_fame = 4;
+  const auto d = collect_report_data(*store, root(*store), ro);
+  EXPECT_EQ(d["hall_of_fame"], hall_of_fame(*store, root(*store), 4));
+  ASSERT_EQ(d["hall_of_fame"].size(), 4u);
+  const auto html = render_report(d, fake_js());
+  const auto section = html.find("<section id=\"hall-of-fame\">");
+  ASSERT_NE(section, std::string::npos);
+  // Four rows, in rank order, each with its individual's parameters.
+  const auto table = html.substr(section, html.find("</section>", section) - section);
+  EXPECT_EQ(count(table, "<tr><td>"), 4u);
+  std::size_t at = 0;
+  for (int rank = 1; rank <= 4; ++rank) {
+    const auto row = table.find("<tr><td>" + std::to_string(rank) + "</td>", at);
+    ASSERT_NE(row, std::string::npos) << rank;
+    at = row;
+  }
+  EXPECT_NE(table.find("x[0] "), std::string::npos) << table;
 }
 
 TEST(ReportPage, RunStringsAreTextNeverMarkup) {

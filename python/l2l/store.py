@@ -109,6 +109,31 @@ class RunStore:
             df = pd.concat([df, p, f], axis=1)
         return df
 
+    def top(self, n=10, run=None):
+        """The hall of fame: the ``n`` best distinct individuals of the whole run, best first, as
+        ``l2l show --top`` ranks them (an individual evaluated several times by its mean weighted
+        fitness; a ``store_level: generations`` store by its generations' bests). Columns: rank,
+        generation, index, weighted (its best evaluation), mean_weighted, evaluations, fitness,
+        metrics, params ({name: value}, None where not stored) and one ``p.NAME`` column per
+        parameter when every row kept its parameters."""
+        import pandas as pd
+
+        from . import _l2l
+
+        if int(n) < 1:
+            raise ValueError(f"top(n) needs n >= 1, got {n}")
+        rows = json.loads(_l2l.hall_of_fame(self.path, 0 if run is None else int(run), int(n)))
+        df = pd.DataFrame(rows, columns=["rank", "generation", "index", "weighted",
+                                         "mean_weighted", "evaluations", "fitness", "metrics",
+                                         "params"])
+        if len(df) and all(p is not None for p in df["params"]):
+            names = list(df["params"].iloc[0])
+            if len(names) <= 1000:
+                p = pd.DataFrame([[r[k] for k in names] for r in df["params"]], index=df.index)
+                p.columns = [f"p.{k}" for k in names]
+                df = pd.concat([df, p], axis=1)
+        return df
+
     def artifacts(self, run=None):
         return self.sql("SELECT id, run, generation, idx, name, type, length(data) AS bytes "
                         "FROM artifacts WHERE run = ? ORDER BY id", (self._run_id(run),))

@@ -13,6 +13,8 @@
 #include "l2l/experiment/interrupt.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 #include "l2l/optimizers/optimizer.hpp"
+#include "l2l/storage/hall_of_fame.hpp"
+#include "l2l/storage/run_store.hpp"
 #include "python_optimizee.hpp"
 
 namespace py = pybind11;
@@ -162,6 +164,18 @@ py::dict resume_python(const std::string& path, const std::string& optimizee_yam
   return to_dict(outcome);
 }
 
+// JSON text rather than Python objects: the pure-Python store reader decodes it beside its other
+// JSON columns, and `l2l show --top --json` prints the same document.
+std::string hall_of_fame_json(const std::string& path, std::int64_t run, std::size_t n) {
+  auto store = RunStore::open_reader(path);
+  if (run == 0) {
+    auto root = store->root_run();
+    if (!root) throw UsageError(path + " holds no run");
+    run = *root;
+  }
+  return hall_of_fame(*store, run, n).dump();
+}
+
 template <class R>
 std::vector<std::pair<std::string, std::string>> names(const R& registry) {
   std::vector<std::pair<std::string, std::string>> v;
@@ -193,6 +207,7 @@ PYBIND11_MODULE(_l2l, m) {
         py::arg("progress"));
   m.def("resume_python", &resume_python, py::arg("path"), py::arg("optimizee_yaml"),
         py::arg("sets"), py::arg("threads"), py::arg("progress"));
+  m.def("hall_of_fame", &hall_of_fame_json, py::arg("path"), py::arg("run"), py::arg("n"));
   m.def("optimizer_names", [] { return names(l2l::optimizer_registry()); });
   m.def("optimizee_names", [] { return names(l2l::optimizee_registry()); });
   m.def("evaluator_names", [] { return names(l2l::evaluator_registry()); });

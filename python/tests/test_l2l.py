@@ -1,5 +1,6 @@
 """Tests of the Python interface (run by CTest as `python_tests`)."""
 
+import json
 import os
 import subprocess
 import textwrap
@@ -288,6 +289,32 @@ def test_readme_example_runs_from_file(tmp_path):
     res = l2l.Experiment(os.path.join(src, "examples", "rastrigin-ga.yaml"),
                          out=tmp_path / "r.db", sets=["experiment.max_generations=2"]).run()
     assert res.generations == 2 and res.evaluations > 100
+
+
+def test_top_is_the_hall_of_fame_of_distinct_individuals(tmp_path, l2l_binary):
+    exp = ga(population=8, generations=6)
+    exp["optimizer"]["reevaluate"] = True  # elites come back as new evaluations of old params
+    res = l2l.Experiment(optimizee=Sphere(), out=tmp_path / "hof.db", **exp).run()
+    store = l2l.open_run(res.store_path)
+    top = store.top(5)
+    # The expectation, grouped here independently: one row per distinct parameter vector, ranked
+    # by the mean weighted fitness of its evaluations.
+    ev = store.evaluations()
+    ev = ev[ev["status"] == "ok"]
+    groups = ev.groupby(ev["params"].map(tuple))["weighted"].agg(["mean", "count"])
+    groups = groups.sort_values("mean", ascending=False).head(5)
+    assert top["rank"].tolist() == [1, 2, 3, 4, 5]
+    np.testing.assert_allclose(top["mean_weighted"], groups["mean"], rtol=1e-12)
+    assert top["evaluations"].tolist() == groups["count"].tolist()
+    assert groups["count"].max() > 1, "reevaluate should have repeated some individual"
+    assert len({tuple(p.values()) for p in top["params"]}) == 5
+    np.testing.assert_array_equal(top["p.x"], [p["x"] for p in top["params"]])
+    # The CLI prints the same list.
+    cli = subprocess.run([l2l_binary, "show", res.store_path, "--top", "5", "--json"],
+                         check=True, capture_output=True, text=True)
+    assert [r["mean_weighted"] for r in json.loads(cli.stdout)] == top["mean_weighted"].tolist()
+    with pytest.raises(ValueError):
+        store.top(0)
 
 
 def test_store_without_parameters(tmp_path):

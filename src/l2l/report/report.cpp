@@ -189,6 +189,46 @@ void fitness_sections(Page& p, const json& d) {
   p.section_end();
 }
 
+void hall_of_fame_section(Page& p, const json& d) {
+  const auto& top = d["hall_of_fame"];
+  if (!top.is_array() || top.empty()) return;
+  p.section_start("hall-of-fame", "Hall of fame");
+  p.note(fmt::format(
+      "The {} best distinct individuals of the whole run (l2l show --top), told apart by their "
+      "stored parameters; one evaluated several times is ranked by its mean weighted fitness.",
+      top.size()));
+  std::vector<std::vector<std::string>> rows;
+  constexpr int kShownParameters = 8;
+  for (const auto& t : top) {
+    std::string params = "not stored";
+    if (t["params"].is_object()) {
+      params.clear();
+      int shown = 0;
+      for (const auto& [k, v] : t["params"].items()) {
+        if (shown++ == kShownParameters) {
+          params += fmt::format(", ... ({} in all)", t["params"].size());
+          break;
+        }
+        params += (params.empty() ? "" : ", ") + k + " " + format_value(v);
+      }
+    }
+    std::string metrics;
+    for (const auto& [k, v] : t["metrics"].items())
+      metrics += (metrics.empty() ? "" : ", ") + k + " " + format_value(v);
+    rows.push_back({format_value(t["rank"]), format_value(t["generation"]),
+                    format_value(t["index"]), format_value(t["weighted"]),
+                    t["evaluations"].get<std::int64_t>() > 1
+                        ? fmt::format("{} ({}x)", format_value(t["mean_weighted"]),
+                                      format_value(t["evaluations"]))
+                        : std::string("-"),
+                    format_value(t["fitness"]), metrics, params});
+  }
+  p.table({"rank", "generation", "individual", "weighted fitness", "mean (evaluations)", "fitness",
+           "metrics", "parameters"},
+          rows);
+  p.section_end();
+}
+
 void parameter_section(Page& p, const json& d) {
   const auto& ps = d["parameters"];
   p.section_start("parameters", "Parameters");
@@ -226,6 +266,8 @@ void parameter_section(Page& p, const json& d) {
     p.note(ps.contains("why") ? str(ps, "why") : "The run has no parameters to show yet.");
   }
   p.section_end();
+
+  hall_of_fame_section(p, d);
 
   const auto& t = d["tests"];
   if (!t["rows"].empty()) {

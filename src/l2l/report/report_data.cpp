@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "l2l/report/pca.hpp"
+#include "l2l/storage/hall_of_fame.hpp"
 #include "l2l/storage/run_summary.hpp"
 
 namespace l2l::report {
@@ -1169,6 +1170,7 @@ json Collector::collect() {
   d["generations"] = generation_section();
   d["failures"] = failure_section();
   d["parameters"] = parameter_section();
+  d["hall_of_fame"] = hall_of_fame(store_, run_id_, opt_.hall_of_fame);
   json tests;
   d["optimizer_info"] = info_sections(tests);
   d["tests"] = tests;

@@ -19,6 +19,7 @@ struct ReportOptions {
   std::size_t cov_first = 0;               // covariance block: first element ...
   std::size_t cov_size = 32;               // ... and number of elements
   std::size_t max_inner_runs = 12;         // outer individuals whose inner curves are drawn
+  std::size_t hall_of_fame = 10;           // best distinct individuals listed
   std::size_t max_artifacts = 3;           // per kind: rasters, arenas, correlations
   std::size_t max_spikes = 60000;          // per raster
   std::size_t max_snapshots = 24;          // per arena
