@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   std::string functions = "1-24", dims = "2,3,5,10,20", instances = "1-15";
   std::vector<std::string> sets;
   app.add_option("--optimizer", o.optimizer, "optimizer name (see l2l list optimizers)");
+  app.add_option("--protocol", o.protocol,
+                 "coco (unbounded, COCO's x0 and sigma0) or box (clipped to [-5, 5]^D)")
+      ->check(CLI::IsMember({"coco", "box"}));
   app.add_option("--set", sets, "optimizer option KEY=VALUE (VALUE is YAML), repeatable");
   app.add_option("--functions", functions, "functions, e.g. 1-24 or 1,8,15");
   app.add_option("--dims", dims, "dimensions, e.g. 2,3,5,10,20");

@@ -225,6 +225,29 @@ TEST(CmaEs, BoundsAreRespectedBothWays) {
   }
 }
 
+TEST(CmaEs, WithoutBoundsSearchesOutsideTheBox) {
+  // bounds: none (the COCO protocol): the same problem, but nothing keeps the candidates in
+  // [0, 1]^n, so the mean must travel to the unconstrained optimum at 3 in every coordinate; the
+  // box still sets the scale (sigma0 0.3 of its width).
+  const auto space = box(6, 0.0, 1.0);
+  auto opt = make("{bounds: none, sigma0: 0.3}", space, 4);
+  bool left_the_box = false;
+  for (int g = 0; g < 2000 && !opt->stop_reason(); ++g) {
+    auto batch = opt->ask();
+    std::vector<l2l::Evaluation> ev;
+    for (auto& c : batch) {
+      left_the_box = left_the_box || !space.contains(c.params);
+      double s = 0;
+      for (double v : c.params) s += (v - 3) * (v - 3);
+      ev.push_back(ok(s));
+    }
+    opt->tell(batch, ev);
+  }
+  EXPECT_TRUE(left_the_box);
+  const auto est = *opt->estimate();
+  for (double v : est) EXPECT_NEAR(v, 3.0, 1e-4);
+}
+
 TEST(CmaEs, LogScaleParametersAreSearchedInUnitCoordinates) {
   l2l::ParameterSpace space;
   space.add_scalar("rate", 1e-6, 1.0, true);

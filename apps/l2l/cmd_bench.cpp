@@ -27,6 +27,12 @@ const RegisterCommand bench_cmd(70, [](CLI::App& app) {
       "1e-8 and the ERT");
   bbob->add_option("--optimizer", a->o.optimizer, "optimizer name (see l2l list optimizers)")
       ->capture_default_str();
+  bbob->add_option("--protocol", a->o.protocol,
+                   "coco: unbounded search, CMA-ES from x0 uniform in [-4, 4]^D with sigma0 = 2 "
+                   "and restarts until the budget is spent (BBOB-2009); box: search clipped to "
+                   "[-5, 5]^D with the optimizer's own defaults")
+      ->check(CLI::IsMember({"coco", "box"}))
+      ->capture_default_str();
   bbob->add_option("--set", a->sets,
                    "optimizer option KEY=VALUE (VALUE is YAML), repeatable, e.g. "
                    "--set restarts=bipop");

@@ -17,6 +17,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "l2l/bench/bbob_reference.hpp"
 #include "l2l/core/error.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizees/bbob/bbob_functions.hpp"
@@ -28,11 +29,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+constexpr double kBoxHalfWidth = 5.0;
+
 std::unique_ptr<Optimizer> make_bench_optimizer(const BbobBenchOptions& o,
                                                 const ParameterSpace& space, std::uint64_t seed) {
-  YAML::Node node = o.optimizer_options && o.optimizer_options.IsMap()
-                        ? YAML::Clone(o.optimizer_options)
-                        : YAML::Node(YAML::NodeType::Map);
+  YAML::Node node = bbob_optimizer_options(o);
   node["type"] = o.optimizer;
   auto source = std::make_shared<ConfigSource>();
   source->file = "<bench bbob>";
@@ -48,7 +49,8 @@ BbobRun run_problem(const BbobBenchOptions& o, int function, int dim, int instan
   const auto t0 = std::chrono::steady_clock::now();
   const bbob::Problem problem(function, static_cast<std::size_t>(dim), instance);
   ParameterSpace space;
-  space.add_array("x", static_cast<std::size_t>(dim), -5.0, 5.0);
+  space.add_array("x", static_cast<std::size_t>(dim), -kBoxHalfWidth, kBoxHalfWidth);
+  const bool unbounded = o.protocol == "coco";
   const auto targets = bbob_targets();
   const auto budget =
       static_cast<std::int64_t>(std::llround(o.budget_multiplier * static_cast<double>(dim)));
@@ -71,7 +73,7 @@ BbobRun run_problem(const BbobBenchOptions& o, int function, int dim, int instan
       if (batch.empty()) break;
       std::vector<Evaluation> evals(batch.size());
       for (std::size_t k = 0; k < batch.size(); ++k) {
-        space.repair(batch[k].params, BoundPolicy::clip);
+        if (!unbounded) space.repair(batch[k].params, BoundPolicy::clip);
         const double f = problem.evaluate(batch[k].params);
         ++r.evaluations;
         const double delta = f - problem.fopt();
@@ -96,7 +98,62 @@ std::string format_ert(double ert_over_dim) {
   return fmt::format("{:.1f}", ert_over_dim);
 }
 
+std::string format_ratio(double ratio) {
+  if (std::isnan(ratio)) return "-";
+  if (!std::isfinite(ratio)) return "inf";
+  return ratio >= 10 ? fmt::format("{:.0f}x", ratio) : fmt::format("{:.2f}x", ratio);
+}
+
+// The goals of bench/cmaes.md at target 1e-8, for one dimension: ratio <= 1.5 where the reference
+// is BIPOP-CMA-ES itself, ratio <= 3 on the unimodal functions f1-f14.
+void print_goals(std::ostream& out, int dim, const std::vector<const BbobErt*>& at_final) {
+  std::string bipop, unimodal;
+  int bipop_met = 0, bipop_cells = 0, uni_met = 0, uni_cells = 0;
+  for (const auto* e : at_final) {
+    const auto ref = bbob_reference(e->function, dim, e->target);
+    if (!ref || !std::isfinite(ref->ert)) continue;
+    const auto cell = fmt::format(" f{} {}", e->function, format_ratio(e->ratio));
+    if (ref->is_bipop_cmaes()) {
+      ++bipop_cells;
+      if (e->ratio <= 1.5) ++bipop_met;
+      bipop += cell;
+    }
+    if (e->function <= 14) {
+      ++uni_cells;
+      if (e->ratio <= 3.0) ++uni_met;
+      unimodal += cell;
+    }
+  }
+  if (bipop_cells > 0)
+    out << fmt::format(
+        "goal ERT <= 1.5x BIPOP-CMA-ES's published ERT at 1e-8 (cells where it is the "
+        "reference): {}/{} met:{}\n",
+        bipop_met, bipop_cells, bipop);
+  if (uni_cells > 0)
+    out << fmt::format("goal ERT <= 3x best 2009 at 1e-8 on the unimodal f1-f14: {}/{} met:{}\n",
+                       uni_met, uni_cells, unimodal);
+}
+
 }  // namespace
+
+YAML::Node bbob_optimizer_options(const BbobBenchOptions& o) {
+  YAML::Node node = o.optimizer_options && o.optimizer_options.IsMap()
+                        ? YAML::Clone(o.optimizer_options)
+                        : YAML::Node(YAML::NodeType::Map);
+  if (o.protocol == "coco" && o.optimizer == "cmaes") {
+    // COCO's start: x0 uniform in [-4, 4]^D (random starts keep 10% of the box free at each
+    // end), sigma0 = 2 (0.2 of the box width), no bounds, restarts until the budget ends them.
+    auto set_default = [&](const char* key, const YAML::Node& v) {
+      if (!node[key]) node[key] = v;
+    };
+    set_default("initial", YAML::Node("random"));
+    set_default("restart_from", YAML::Node("random"));
+    set_default("sigma0", YAML::Node(fmt::format("{:g}", 2.0 / (2.0 * kBoxHalfWidth))));
+    set_default("bounds", YAML::Node("none"));
+    set_default("max_restarts", YAML::Node(1000000));
+  }
+  return node;
+}
 
 std::array<double, kBbobTargets> bbob_targets() {
   std::array<double, kBbobTargets> t{};
@@ -150,6 +207,8 @@ std::vector<BbobRun> run_bbob_problems(const BbobBenchOptions& options) {
   for (int i : o.instances)
     if (i < 1) throw UsageError(fmt::format("BBOB instances start at 1, got {}", i));
   if (!(o.budget_multiplier > 0)) throw UsageError("budget multiplier must be positive");
+  if (o.protocol != "coco" && o.protocol != "box")
+    throw UsageError(fmt::format("unknown protocol '{}' (coco or box)", o.protocol));
 
   // Configuration errors surface here, once, rather than inside the worker threads.
   {
@@ -217,6 +276,9 @@ std::vector<BbobErt> bbob_ert(const std::vector<BbobRun>& runs) {
         }
       }
       e.ert = e.successes > 0 ? spent / e.successes : kInf;
+      const auto ref = bbob_reference(e.function, e.dim, e.target);
+      e.ratio = ref && std::isfinite(ref->ert) ? e.ert / ref->ert
+                                               : std::numeric_limits<double>::quiet_NaN();
       out.push_back(e);
     }
   }
@@ -233,10 +295,18 @@ int run_bbob_bench(const BbobBenchOptions& options, std::ostream& out) {
   if (!options.csv.empty()) {
     std::ofstream f(options.csv);
     if (!f) throw UsageError(fmt::format("cannot write {}", options.csv));
-    f << "function,dim,target,runs,successes,ert\n";
-    for (const auto& e : erts)
-      f << fmt::format("{},{},{:g},{},{},{}\n", e.function, e.dim, e.target, e.runs, e.successes,
-                       std::isfinite(e.ert) ? fmt::format("{:.1f}", e.ert) : std::string("inf"));
+    f << "function,dim,target,runs,successes,ert,best2009_ert,best2009_algorithm,ratio\n";
+    auto number = [](double v) {
+      return std::isnan(v) ? std::string() : std::isfinite(v) ? fmt::format("{:.6g}", v) : "inf";
+    };
+    for (const auto& e : erts) {
+      const auto ref = bbob_reference(e.function, e.dim, e.target);
+      f << fmt::format("{},{},{:g},{},{},{},{},{},{}\n", e.function, e.dim, e.target, e.runs,
+                       e.successes,
+                       std::isfinite(e.ert) ? fmt::format("{:.1f}", e.ert) : std::string("inf"),
+                       ref ? number(ref->ert) : std::string(), ref ? ref->algorithm : std::string(),
+                       number(e.ratio));
+    }
   }
   if (!options.runs_csv.empty()) {
     std::ofstream f(options.runs_csv);
@@ -251,30 +321,37 @@ int run_bbob_bench(const BbobBenchOptions& options, std::ostream& out) {
 
   // Summary: ERT / D per function at five targets, and the success count at 1e-8.
   std::string opt_desc = options.optimizer;
-  if (options.optimizer_options && options.optimizer_options.IsMap() &&
-      options.optimizer_options.size() > 0) {
+  if (const auto node = bbob_optimizer_options(options); node.size() > 0) {
     YAML::Emitter em;
-    em << YAML::Flow << options.optimizer_options;
+    em << YAML::Flow << node;
     opt_desc += std::string(" ") + em.c_str();
   }
   out << fmt::format(
-      "BBOB noiseless, optimizer {}, budget {:g} * D evaluations per problem, "
+      "BBOB noiseless, protocol {} ({}), optimizer {}, budget {:g} * D evaluations per problem, "
       "seed {}\n",
-      opt_desc, options.budget_multiplier, options.seed);
+      options.protocol,
+      options.protocol == "coco" ? "unbounded search" : "search clipped to [-5, 5]^D", opt_desc,
+      options.budget_multiplier, options.seed);
   const std::array<std::size_t, 5> shown = {0, 2, 4, 6, 9};
   std::map<int, std::vector<const BbobErt*>> by_dim;
   for (const auto& e : erts) by_dim[e.dim].push_back(&e);
   for (const auto& [dim, es] : by_dim) {
-    out << fmt::format("\nD = {}: ERT / D to reach f_opt + target (inf: never reached)\n", dim);
+    out << fmt::format(
+        "\nD = {}: ERT / D to reach f_opt + target (inf: never reached) and its ratio to the "
+        "best-2009 ERT (-: no reference)\n",
+        dim);
     out << fmt::format("{:>4} {:<32}", "f", "function");
-    for (auto t : shown) out << fmt::format("{:>9}", fmt::format("{:g}", targets[t]));
+    for (auto t : shown) out << fmt::format("{:>16}", fmt::format("{:g}", targets[t]));
     out << fmt::format("{:>8}\n", "ok@1e-8");
+    std::vector<const BbobErt*> at_final;
     std::size_t reached = 0, triples = 0, pairs_all = 0, pairs_any = 0, pairs = 0;
     std::map<int, std::vector<const BbobErt*>> by_f;
     for (const auto* e : es) by_f[e->function].push_back(e);
     for (const auto& [f, fe] : by_f) {
       out << fmt::format("{:>4} {:<32}", f, bbob::function_name(f));
-      for (auto t : shown) out << fmt::format("{:>9}", format_ert(fe[t]->ert / dim));
+      for (auto t : shown)
+        out << fmt::format("{:>9}{:>7}", format_ert(fe[t]->ert / dim), format_ratio(fe[t]->ratio));
+      at_final.push_back(fe[kBbobTargets - 1]);
       out << fmt::format("{:>8}\n", fmt::format("{}/{}", fe[kBbobTargets - 1]->successes,
                                                 fe[kBbobTargets - 1]->runs));
       for (const auto* e : fe) {
@@ -291,6 +368,7 @@ int run_bbob_bench(const BbobBenchOptions& options, std::ostream& out) {
         100.0 * static_cast<double>(reached) /
             static_cast<double>(std::max<std::size_t>(1, triples)),
         pairs_all, pairs, pairs_any, pairs);
+    print_goals(out, dim, at_final);
   }
   std::int64_t evals = 0;
   for (const auto& r : runs) evals += r.evaluations;

@@ -119,8 +119,10 @@ CmaEs::Config CmaEs::Config::read(Options& o) {
       "bounds", c.bounds,
       "bound handling: transform (smooth periodic map onto the box, identity inside it) or "
       "penalty (evaluate the nearest point in the box, rank with an adaptive quadratic penalty, "
-      "Hansen et al. 2009)",
-      Check::one_of({"transform", "penalty"}));
+      "Hansen et al. 2009) or none (search the unbounded space, as the BBOB/COCO protocol does; "
+      "the box only scales the coordinates and places random starts, and in a run the "
+      "experiment's bound policy repairs what falls outside)",
+      Check::one_of({"transform", "penalty", "none"}));
   c.restarts = o.get<std::string>(
       "restarts", c.restarts,
       "after a stopping criterion: none (stop), ipop (restart with population times incpopsize, "
@@ -210,6 +212,7 @@ CmaEs::CmaEs(const Config& cfg, const ParameterSpace& space, const OptimizerCont
   if (n_ == 0) throw UsageError("cmaes: the parameter space is empty");
   separable_ = cfg.separable == "true" || (cfg.separable == "auto" && n_ > kSeparableAbove);
   penalty_ = cfg.bounds == "penalty";
+  unbounded_ = cfg.bounds == "none";
   if (cfg.parents > 0 && cfg.population > 0 && cfg.parents > cfg.population)
     throw UsageError("cmaes: parents must not exceed population");
 
@@ -376,6 +379,7 @@ void CmaEs::start_run(bool first) {
 }
 
 double CmaEs::to_box(double y) const {
+  if (unbounded_) return y;
   if (penalty_) return std::clamp(y, 0.0, 1.0);
   // Fold into [-a, 1 + a] by mirroring (period 2 (1 + 2a)), then bend the outer zones
   // quadratically so that the map is continuously differentiable and onto [0, 1].
@@ -391,7 +395,7 @@ double CmaEs::to_box(double y) const {
 }
 
 double CmaEs::from_box(double u) const {
-  if (penalty_) return u;
+  if (penalty_ || unbounded_) return u;
   const double a = kMargin;
   u = std::clamp(u, 0.0, 1.0);
   if (u < a) return -a + std::sqrt(4.0 * a * u);
@@ -658,7 +662,7 @@ void CmaEs::end_generation() {
 
   // Translating the mean by a full period of the bound transformation changes nothing but keeps
   // it from drifting away.
-  if (!penalty_) {
+  if (!penalty_ && !unbounded_) {
     const double period = 2.0 * (1.0 + 2.0 * kMargin);
     for (Eigen::Index i = 0; i < n_; ++i) {
       const double k = std::floor((mean_[i] - 0.5) / period + 0.5);

@@ -10,7 +10,8 @@
 // from_unit, log-aware), so sigma0 = 0.25 means a quarter of every range. Bounds are handled by a
 // smooth periodic transformation of an unconstrained search space onto [0, 1] (default; identity
 // in the interior, quadratic near the bounds, mirrored outside) or by an adaptive quadratic penalty
-// on the distance to the box (Hansen et al. 2009, IEEE TEC 13(1)).
+// on the distance to the box (Hansen et al. 2009, IEEE TEC 13(1)), or not at all (`none`: the
+// BBOB/COCO protocol, where the box only scales coordinates and places random starts).
 //
 // Failure policy: a failed evaluation is neither counted nor ranked; tell() draws a fresh sample
 // for that slot, and the next ask() returns only those replacements. The generation's update
@@ -108,6 +109,7 @@ class CmaEs final : public Optimizer {
   Eigen::Index n_ = 0;
   bool separable_ = false;
   bool penalty_ = false;
+  bool unbounded_ = false;
   Eigen::VectorXd initial_mean_;  // unconstrained coordinates
 
   // Strategy parameters of the current run (functions of lambda and the configuration).
