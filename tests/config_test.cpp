@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "l2l/experiment/config.hpp"
+#include "l2l/config/config.hpp"
 #include "l2l/experiment/experiment.hpp"
 #include "test_support.hpp"
 

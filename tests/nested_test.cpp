@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "l2l/experiment/experiment.hpp"
-#include "l2l/optimizees/nested/binding.hpp"
-#include "l2l/optimizees/nested/nested_optimizee.hpp"
-#include "l2l/optimizees/nested/reduction.hpp"
+#include "l2l/experiment/nested/binding.hpp"
+#include "l2l/experiment/nested/nested_optimizee.hpp"
+#include "l2l/experiment/nested/reduction.hpp"
 #include "test_support.hpp"
 
 using namespace l2l;

@@ -5,7 +5,7 @@
 
 #include "command.hpp"
 #include "l2l/evaluation/evaluator.hpp"
-#include "l2l/experiment/experiment_spec.hpp"
+#include "l2l/config/experiment_spec.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 

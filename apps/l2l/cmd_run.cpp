@@ -5,11 +5,11 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "l2l/core/duration.hpp"
 #include "l2l/core/error.hpp"
+#include "l2l/core/interrupt.hpp"
 #include "l2l/evaluation/mpi_job.hpp"
 #include "l2l/experiment/experiment.hpp"
-#include "l2l/experiment/interrupt.hpp"
-#include "l2l/experiment/progress.hpp"
 
 namespace l2l::cli {
 namespace {

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "l2l/core/duration.hpp"
 #include "l2l/core/error.hpp"
-#include "l2l/experiment/progress.hpp"
 #include "l2l/report/follow.hpp"
 #include "l2l/storage/hall_of_fame.hpp"
 #include "l2l/storage/run_summary.hpp"

@@ -5,12 +5,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "l2l/config/config.hpp"
 #include "l2l/core/error.hpp"
+#include "l2l/core/interrupt.hpp"
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/evaluation/worker.hpp"
-#include "l2l/experiment/config.hpp"
 #include "l2l/experiment/experiment.hpp"
-#include "l2l/experiment/interrupt.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 #include "l2l/storage/hall_of_fame.hpp"

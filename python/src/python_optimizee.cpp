@@ -9,7 +9,7 @@
 #include <pybind11/stl.h>
 
 #include "l2l/core/error.hpp"
-#include "l2l/experiment/interrupt.hpp"
+#include "l2l/core/interrupt.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 
 namespace py = pybind11;

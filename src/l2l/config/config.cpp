@@ -1,4 +1,4 @@
-#include "l2l/experiment/config.hpp"
+#include "l2l/config/config.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "l2l/experiment/experiment_spec.hpp"
+#include "l2l/config/experiment_spec.hpp"
 
 namespace l2l {
 

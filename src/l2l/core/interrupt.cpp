@@ -1,4 +1,4 @@
-#include "l2l/experiment/interrupt.hpp"
+#include "l2l/core/interrupt.hpp"
 
 #include <unistd.h>
 

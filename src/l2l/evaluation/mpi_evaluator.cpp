@@ -18,11 +18,11 @@
 
 #include <fmt/format.h>
 
+#include "l2l/core/interrupt.hpp"
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/evaluation/mpi_internal.hpp"
 #include "l2l/evaluation/mpi_job.hpp"
 #include "l2l/evaluation/wire.hpp"
-#include "l2l/experiment/interrupt.hpp"
 
 namespace l2l {
 namespace {

@@ -14,11 +14,11 @@
 
 #include <fmt/format.h>
 
+#include "l2l/config/config.hpp"
 #include "l2l/core/error.hpp"
 #include "l2l/evaluation/mpi_internal.hpp"
 #include "l2l/evaluation/wire.hpp"
 #include "l2l/evaluation/worker.hpp"
-#include "l2l/experiment/config.hpp"
 
 namespace l2l::mpi {
 

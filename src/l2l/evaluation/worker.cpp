@@ -2,22 +2,20 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
 
 #include <fmt/format.h>
 
+#include "l2l/config/config.hpp"
+#include "l2l/config/experiment_spec.hpp"
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/evaluation/wire.hpp"
-#include "l2l/experiment/config.hpp"
-#include "l2l/experiment/experiment_spec.hpp"
 
 namespace l2l {
 
 namespace {
-std::atomic<bool> g_in_worker{false};
 
 std::mutex& exe_mutex() {
   static std::mutex m;
@@ -41,13 +39,6 @@ std::unique_ptr<Optimizee> build_optimizee(const std::string& experiment_yaml,
   ctx.config_file = config_file;
   ctx.threads = std::max(1, threads);
   return make_optimizee(otee, ctx);
-}
-
-bool in_worker_process() {
-  return g_in_worker.load();
-}
-void set_in_worker_process() {
-  g_in_worker.store(true);
 }
 
 void set_worker_executable(std::string path) {

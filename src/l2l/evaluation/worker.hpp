@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "l2l/core/process_role.hpp"  // in_worker_process(), set by the serving side
 #include "l2l/optimizees/optimizee.hpp"
 
 namespace l2l {
@@ -14,11 +15,6 @@ namespace l2l {
 // The optimizee of an experiment, built as the Experiment builds it (same seed and context).
 std::unique_ptr<Optimizee> build_optimizee(const std::string& experiment_yaml,
                                            const std::string& config_file, int threads = 1);
-
-// True in processes that evaluate for a driver living in another process (worker processes, MPI
-// ranks other than 0). Testing tools use it to refuse crashing the driver itself.
-bool in_worker_process();
-void set_in_worker_process();
 
 // The executable that implements `l2l worker`. The l2l tool registers itself (/proc/self/exe);
 // other programs (tests, benchmarks) set the evaluator's `executable` option or L2L_WORKER_EXE.

@@ -10,9 +10,10 @@
 #include <filesystem>
 #include <utility>
 
+#include "l2l/core/interrupt.hpp"
 #include "l2l/core/rng.hpp"
 #include "l2l/core/state.hpp"
-#include "l2l/experiment/interrupt.hpp"
+#include "l2l/experiment/child_runs.hpp"
 #include "l2l/experiment/progress.hpp"
 
 namespace l2l {
@@ -258,7 +259,8 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
   const auto& term = spec_.termination;
   const bool single_objective = weights_.size() == 1;
   Progress progress(options_.progress);
-  optimizee_->attach_store(store, run_id);
+  if (auto* recorder = dynamic_cast<RecordsChildRuns*>(optimizee_.get()))
+    recorder->attach_store(store, run_id);
   RunOutcome out;
   out.store_path = store.path();
   out.run_id = run_id;

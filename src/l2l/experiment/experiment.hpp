@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "l2l/evaluation/evaluator.hpp"
-#include "l2l/experiment/config.hpp"
-#include "l2l/experiment/experiment_spec.hpp"
+#include "l2l/config/config.hpp"
+#include "l2l/config/experiment_spec.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 #include "l2l/storage/run_store.hpp"

@@ -31,6 +31,4 @@ class Progress {
   bool first_ = true;
 };
 
-std::string format_duration(double seconds);
-
 }  // namespace l2l

@@ -15,8 +15,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "l2l/core/process_role.hpp"
 #include "l2l/core/rng.hpp"
-#include "l2l/evaluation/worker.hpp"
 
 namespace l2l {
 

@@ -21,8 +21,6 @@
 
 namespace l2l {
 
-class RunStore;
-
 struct OptimizeeContext {
   std::uint64_t seed = 0;   // run seed: fixes anything that must be equal for all candidates
   std::string config_file;  // the experiment file, for resolving relative paths
@@ -48,9 +46,6 @@ class Optimizee {
   // The fitness weights used when the experiment does not set any (L2L convention: maximize the
   // weighted sum, negative weights minimize).
   virtual std::vector<double> default_weights() const { return {1.0}; }
-  // Called by the driver before the first generation with the run's store, for optimizees that
-  // record runs of their own (nested experiments record their inner runs as child runs).
-  virtual void attach_store(RunStore& /*store*/, std::int64_t /*run_id*/) {}
   // Static facts worth keeping with the run (dataset sizes, network layout...).
   virtual nlohmann::json describe() const { return nlohmann::json::object(); }
 };

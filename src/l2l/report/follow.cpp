@@ -14,8 +14,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "l2l/core/duration.hpp"
 #include "l2l/core/error.hpp"
-#include "l2l/experiment/progress.hpp"
 #include "l2l/storage/run_store.hpp"
 
 namespace l2l::report {

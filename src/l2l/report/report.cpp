@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "l2l/core/duration.hpp"
 #include "l2l/core/error.hpp"
-#include "l2l/experiment/progress.hpp"
 #include "l2l/report/html.hpp"
 
 namespace l2l::report {

@@ -1,4 +1,4 @@
-#include "l2l/optimizees/nested/binding.hpp"
+#include "l2l/experiment/nested/binding.hpp"
 
 #include <fmt/format.h>
 #include <cctype>

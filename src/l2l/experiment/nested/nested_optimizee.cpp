@@ -1,4 +1,4 @@
-#include "l2l/optimizees/nested/nested_optimizee.hpp"
+#include "l2l/experiment/nested/nested_optimizee.hpp"
 
 #include <fmt/format.h>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "l2l/core/rng.hpp"
 #include "l2l/experiment/experiment.hpp"
-#include "l2l/optimizees/nested/binding.hpp"
+#include "l2l/experiment/nested/binding.hpp"
 #include "l2l/storage/run_store.hpp"
 
 namespace l2l {

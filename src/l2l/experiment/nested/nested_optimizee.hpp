@@ -14,13 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "l2l/experiment/config.hpp"
-#include "l2l/optimizees/nested/reduction.hpp"
+#include "l2l/config/config.hpp"
+#include "l2l/experiment/child_runs.hpp"
+#include "l2l/experiment/nested/reduction.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 
 namespace l2l {
 
-class NestedOptimizee final : public Optimizee {
+class NestedOptimizee final : public Optimizee, public RecordsChildRuns {
  public:
   struct OuterParameter {
     std::string name;

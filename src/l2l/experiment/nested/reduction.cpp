@@ -1,4 +1,4 @@
-#include "l2l/optimizees/nested/reduction.hpp"
+#include "l2l/experiment/nested/reduction.hpp"
 
 #include <algorithm>
 #include <cmath>
