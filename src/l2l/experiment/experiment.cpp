@@ -14,6 +14,7 @@
 #include "l2l/core/rng.hpp"
 #include "l2l/core/state.hpp"
 #include "l2l/experiment/child_runs.hpp"
+#include "l2l/experiment/generation_statistics.hpp"
 #include "l2l/experiment/progress.hpp"
 
 namespace l2l {
@@ -30,6 +31,42 @@ struct Experiment::DriverState {
   std::int64_t stagnant_generations = 0;
   std::int64_t failed_streak = 0;
   double elapsed = 0;
+  // The reason of the latest failed evaluation, for the message when every evaluation fails (not
+  // checkpointed: a resumed run starts without one, as before).
+  std::string last_error;
+
+  // Takes in one generation's results: counters, the best so far, the stagnation count and the
+  // failure streak. Returns whether the generation improved on the best so far.
+  bool absorb(const GenerationRecord& rec, const std::vector<Candidate>& batch,
+              const std::vector<Evaluation>& evals, const std::vector<double>& weighted,
+              double stagnation_tolerance) {
+    for (const auto& e : evals)
+      if (!e.ok()) last_error = e.reason;
+    bool improved = false;
+    if (rec.best_index >= 0) {
+      const auto b = static_cast<std::size_t>(rec.best_index);
+      if (weighted[b] > best_weighted) {
+        improved = true;
+        best_weighted = weighted[b];
+        best_fitness = evals[b].fitness;
+        best_params = batch[b].params;
+        best_generation = rec.generation;
+        best_index = rec.best_index;
+      }
+    }
+    evaluations += rec.evaluations;
+    failed += rec.failed;
+    failed_streak = rec.failed == rec.evaluations ? failed_streak + 1 : 0;
+    if (std::isfinite(best_weighted) &&
+        (!std::isfinite(stagnation_reference) ||
+         best_weighted > stagnation_reference + stagnation_tolerance)) {
+      stagnation_reference = best_weighted;
+      stagnant_generations = 0;
+    } else {
+      ++stagnant_generations;
+    }
+    return improved;
+  }
 
   nlohmann::json to_json() const {
     return {{"next_generation", next_generation},
@@ -84,14 +121,6 @@ std::string timestamp() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
   return buf;
-}
-
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return std::nan("");
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
 // The termination keys that `l2l resume --set` may change without breaking reproducibility.
@@ -254,10 +283,123 @@ RunOutcome Experiment::resume(const std::string& path, const std::vector<std::st
   return exp.continue_in(*store, *root);
 }
 
+namespace {
+
+// When to write the optimizer's state. Checkpoints of large states (an ensemble of networks)
+// every generation would cost more than the generations; the results do not depend on where a
+// resumed run restarts.
+class CheckpointSchedule {
+ public:
+  explicit CheckpointSchedule(std::int64_t every) : every_(every) {}
+  bool due(std::int64_t generation, bool artifact_time) const {
+    if (artifact_time) return true;
+    if (every_ > 0) return (generation + 1) % every_ == 0;
+    return last_bytes_ < (1 << 20) ||
+           std::chrono::steady_clock::now() - last_ >= std::chrono::seconds(30);
+  }
+  void saved(std::size_t bytes) {
+    last_bytes_ = static_cast<double>(bytes);
+    last_ = std::chrono::steady_clock::now();
+  }
+
+ private:
+  std::int64_t every_;
+  double last_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+std::string Experiment::stop_rule(const DriverState& st) const {
+  const auto& term = spec_.termination;
+  if (st.next_generation >= term.max_generations)
+    return fmt::format("reached max_generations = {}", term.max_generations);
+  if (term.max_evaluations > 0 && st.evaluations >= term.max_evaluations)
+    return fmt::format("reached max_evaluations = {}", term.max_evaluations);
+  if (term.target_fitness && std::isfinite(st.best_weighted)) {
+    const bool hit = weights_.size() == 1
+                         ? !weights_.better_raw(*term.target_fitness, st.best_fitness.at(0))
+                         : st.best_weighted >= *term.target_fitness;
+    if (hit) return fmt::format("reached target_fitness = {}", *term.target_fitness);
+  }
+  if (term.max_seconds > 0 && st.elapsed >= term.max_seconds)
+    return fmt::format("reached max_seconds = {}", term.max_seconds);
+  if (term.stagnation_generations > 0 && st.stagnant_generations >= term.stagnation_generations)
+    return fmt::format("no improvement for {} generations", term.stagnation_generations);
+  if (auto r = optimizer_->stop_reason()) return *r;
+  return {};
+}
+
+void Experiment::prepare(std::vector<Candidate>& batch, std::int64_t generation) const {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& c = batch[i];
+    if (c.params.size() != space_.dim())
+      throw std::logic_error(fmt::format("optimizer proposed {} parameters, the space has {}",
+                                         c.params.size(), space_.dim()));
+    c.generation = generation;
+    c.index = static_cast<std::int64_t>(i);
+    c.seed = stream_seed(spec_.seed, generation, c.index);
+    c.phase = Phase::train;
+    space_.repair(c.params, spec_.bound_policy);
+  }
+}
+
+std::optional<Evaluation> Experiment::evaluate_estimate(Phase phase, const std::string& key,
+                                                        GenerationRecord& rec) {
+  auto est = optimizer_->estimate();
+  if (!est) return std::nullopt;
+  std::vector<Candidate> probe(1);
+  probe[0].generation = rec.generation;
+  probe[0].index = -1;
+  probe[0].seed = stream_seed(spec_.seed, rec.generation, phase == Phase::test ? -2 : -1);
+  probe[0].phase = phase;
+  probe[0].params = *est;
+  space_.repair(probe[0].params, spec_.bound_policy);
+  std::vector<Evaluation> result(1);
+  evaluator_->evaluate(*optimizee_, probe, result);
+  nlohmann::json t = {{"status", to_string(result[0].status)}};
+  if (result[0].ok()) {
+    t["fitness"] = result[0].fitness;
+    for (const auto& [k, v] : result[0].metrics) rec.info[key + "_" + k] = v;
+  } else {
+    t["error"] = result[0].reason;
+  }
+  rec.info[key] = t;
+  return result[0];
+}
+
+void Experiment::validate(GenerationRecord& rec, RunOutcome& out) {
+  if (auto v = evaluate_estimate(Phase::validation, "validation", rec)) {
+    optimizer_->observe_validation(*v);
+    if (v->ok()) {
+      out.last_validation = v->metrics;
+      out.last_validation_generation = rec.generation;
+    }
+  }
+}
+
+void Experiment::final_test(GenerationRecord& rec, RunOutcome& out) {
+  if (auto t = evaluate_estimate(Phase::test, "final_test", rec); t && t->ok()) {
+    out.final_test = t->metrics;
+    out.final_test_generation = rec.generation;
+  }
+}
+
+ProgressSnapshot Experiment::snapshot(const DriverState& st, const GenerationRecord& rec) const {
+  ProgressSnapshot snap;
+  snap.generation = rec.generation;
+  snap.max_generations = spec_.termination.max_generations;
+  snap.evaluations = st.evaluations;
+  snap.failed = st.failed;
+  snap.evals_per_second = rec.seconds > 0 ? static_cast<double>(rec.evaluations) / rec.seconds : 0;
+  snap.has_best = std::isfinite(st.best_weighted);
+  if (snap.has_best) snap.best = weights_.size() == 1 ? st.best_fitness.at(0) : st.best_weighted;
+  snap.seconds_per_generation = st.elapsed / static_cast<double>(rec.generation + 1);
+  return snap;
+}
+
 RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st) {
   using clock = std::chrono::steady_clock;
-  const auto& term = spec_.termination;
-  const bool single_objective = weights_.size() == 1;
   Progress progress(options_.progress);
   if (auto* recorder = dynamic_cast<RecordsChildRuns*>(optimizee_.get()))
     recorder->attach_store(store, run_id);
@@ -267,38 +409,14 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
   out.param_names = space_.element_names();
 
   std::string stop_reason, status = "finished";
-  std::string last_error;
   std::vector<Evaluation> evals;
   std::vector<double> weighted;
-
-  auto best_raw = [&]() { return single_objective ? st.best_fitness.at(0) : st.best_weighted; };
-  // Termination that holds before any generation (resuming a finished run with the same budget).
-  auto budget_stop = [&]() -> std::string {
-    if (st.next_generation >= term.max_generations)
-      return fmt::format("reached max_generations = {}", term.max_generations);
-    if (term.max_evaluations > 0 && st.evaluations >= term.max_evaluations)
-      return fmt::format("reached max_evaluations = {}", term.max_evaluations);
-    if (term.target_fitness && std::isfinite(st.best_weighted)) {
-      const bool hit = single_objective ? !weights_.better_raw(*term.target_fitness, best_raw())
-                                        : st.best_weighted >= *term.target_fitness;
-      if (hit) return fmt::format("reached target_fitness = {}", *term.target_fitness);
-    }
-    if (term.max_seconds > 0 && st.elapsed >= term.max_seconds)
-      return fmt::format("reached max_seconds = {}", term.max_seconds);
-    if (term.stagnation_generations > 0 && st.stagnant_generations >= term.stagnation_generations)
-      return fmt::format("no improvement for {} generations", term.stagnation_generations);
-    return {};
-  };
-
   try {
-    stop_reason = budget_stop();
-    if (stop_reason.empty()) {
-      if (auto r = optimizer_->stop_reason()) stop_reason = *r;
-    }
+    // A run may be over before its first generation (resuming a finished run, same budget).
+    stop_reason = stop_rule(st);
     const bool all_params =
         spec_.store_params == "all" || (spec_.store_params == "auto" && space_.dim() <= 1000);
-    double last_checkpoint_bytes = 0;
-    auto last_checkpoint = clock::now();
+    CheckpointSchedule checkpoints(spec_.checkpoint_every);
     while (stop_reason.empty()) {
       const auto t0 = clock::now();
       const std::int64_t g = st.next_generation;
@@ -307,173 +425,55 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
         stop_reason = optimizer_->stop_reason().value_or("the optimizer proposed no candidates");
         break;
       }
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        auto& c = batch[i];
-        if (c.params.size() != space_.dim())
-          throw std::logic_error(fmt::format("optimizer proposed {} parameters, the space has {}",
-                                             c.params.size(), space_.dim()));
-        c.generation = g;
-        c.index = static_cast<std::int64_t>(i);
-        c.seed = stream_seed(spec_.seed, g, c.index);
-        c.phase = Phase::train;
-        space_.repair(c.params, spec_.bound_policy);
-      }
+      prepare(batch, g);
       evals.assign(batch.size(), Evaluation{});
       evaluator_->evaluate(*optimizee_, batch, evals);
       optimizer_->tell(batch, evals);
 
-      // Statistics of this generation.
-      GenerationRecord rec;
-      rec.generation = g;
-      bool improved = false;
-      rec.evaluations = static_cast<std::int64_t>(batch.size());
       weighted.resize(batch.size());
-      std::vector<double> ok_values;
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        weighted[i] = weights_.weighted(evals[i]);
-        if (!evals[i].ok()) {
-          ++rec.failed;
-          last_error = evals[i].reason;
-          continue;
-        }
-        ok_values.push_back(weighted[i]);
-        if (rec.best_index < 0 || weighted[i] > weighted[static_cast<std::size_t>(rec.best_index)])
-          rec.best_index = static_cast<std::int64_t>(i);
-      }
-      std::sort(ok_values.begin(), ok_values.end());
-      rec.worst = ok_values.empty() ? std::nan("") : ok_values.front();
-      rec.best = ok_values.empty() ? std::nan("") : ok_values.back();
-      rec.q25 = quantile(ok_values, 0.25);
-      rec.median = quantile(ok_values, 0.5);
-      rec.q75 = quantile(ok_values, 0.75);
-      rec.mean = std::nan("");
-      if (!ok_values.empty()) {
-        double sum = 0;
-        for (double v : ok_values) sum += v;
-        rec.mean = sum / static_cast<double>(ok_values.size());
-      }
-      if (rec.best_index >= 0) {
-        const auto b = static_cast<std::size_t>(rec.best_index);
-        rec.best_fitness = evals[b].fitness;
-        rec.best_params = batch[b].params;
-        if (weighted[b] > st.best_weighted) {
-          improved = true;
-          st.best_weighted = weighted[b];
-          st.best_fitness = evals[b].fitness;
-          st.best_params = batch[b].params;
-          st.best_generation = g;
-          st.best_index = rec.best_index;
-        }
-      }
-      st.evaluations += rec.evaluations;
-      st.failed += rec.failed;
-      st.failed_streak = ok_values.empty() ? st.failed_streak + 1 : 0;
-      if (std::isfinite(st.best_weighted) &&
-          (!std::isfinite(st.stagnation_reference) ||
-           st.best_weighted > st.stagnation_reference + term.stagnation_tolerance)) {
-        st.stagnation_reference = st.best_weighted;
-        st.stagnant_generations = 0;
-      } else {
-        ++st.stagnant_generations;
-      }
-
+      for (std::size_t i = 0; i < batch.size(); ++i) weighted[i] = weights_.weighted(evals[i]);
+      GenerationRecord rec = generation_statistics(g, batch, evals, weighted);
+      const bool improved =
+          st.absorb(rec, batch, evals, weighted, spec_.termination.stagnation_tolerance);
       rec.info = optimizer_->generation_info();
-      // The optimizer's estimate on held-out data, recorded under `key` (and key_<metric>).
-      auto held_out = [&](Phase phase, const std::string& key) -> std::optional<Evaluation> {
-        auto est = optimizer_->estimate();
-        if (!est) return std::nullopt;
-        std::vector<Candidate> probe(1);
-        probe[0].generation = g;
-        probe[0].index = -1;
-        probe[0].seed = stream_seed(spec_.seed, g, phase == Phase::test ? -2 : -1);
-        probe[0].phase = phase;
-        probe[0].params = *est;
-        space_.repair(probe[0].params, spec_.bound_policy);
-        std::vector<Evaluation> result(1);
-        evaluator_->evaluate(*optimizee_, probe, result);
-        nlohmann::json t = {{"status", to_string(result[0].status)}};
-        if (result[0].ok()) {
-          t["fitness"] = result[0].fitness;
-          for (const auto& [k, v] : result[0].metrics) rec.info[key + "_" + k] = v;
-        } else {
-          t["error"] = result[0].reason;
-        }
-        rec.info[key] = t;
-        return result[0];
-      };
-      if (spec_.test_every > 0 && (g + 1) % spec_.test_every == 0) {
-        if (auto v = held_out(Phase::validation, "validation")) {
-          optimizer_->observe_validation(*v);
-          if (v->ok()) {
-            out.last_validation = v->metrics;
-            out.last_validation_generation = g;
-          }
-        }
-      }
+      if (spec_.test_every > 0 && (g + 1) % spec_.test_every == 0) validate(rec, out);
 
       st.next_generation = g + 1;
       st.elapsed += std::chrono::duration<double>(clock::now() - t0).count();
       rec.seconds = std::chrono::duration<double>(clock::now() - t0).count();
       rec.elapsed = st.elapsed;
 
-      stop_reason = budget_stop();
-      if (stop_reason.empty()) {
-        if (auto r = optimizer_->stop_reason()) stop_reason = *r;
-      }
-      if (stop_reason.empty() && st.failed_streak >= term.max_failed_generations) {
+      stop_reason = stop_rule(st);
+      if (stop_reason.empty() && st.failed_streak >= spec_.termination.max_failed_generations) {
         stop_reason =
             fmt::format("every evaluation failed in the last {} generations (last error: {})",
-                        st.failed_streak, last_error);
+                        st.failed_streak, st.last_error);
         status = "failed";
       }
       // The final number: the estimate on the test set, once, when the run ends by a stopping
       // rule (an interrupted run is not finished; its resumption will test at its end).
-      if (!stop_reason.empty() && status != "failed" && spec_.final_test) {
-        if (auto t = held_out(Phase::test, "final_test"); t && t->ok()) {
-          out.final_test = t->metrics;
-          out.final_test_generation = g;
-        }
-      }
+      if (!stop_reason.empty() && status != "failed" && spec_.final_test) final_test(rec, out);
 
-      std::vector<Artifact> artifacts;
       const bool artifact_time = !stop_reason.empty() || interrupt_requested() ||
                                  (spec_.artifact_every > 0 && (g + 1) % spec_.artifact_every == 0);
+      std::vector<Artifact> artifacts;
       if (artifact_time) artifacts = optimizer_->artifacts();
-
       // Large spaces keep the best parameters only where they matter (see store_params).
       if (!all_params && !improved && !artifact_time) rec.best_params.clear();
 
-      // Checkpoints of large states (an ensemble of networks) every generation would cost more
-      // than the generations; the results do not depend on where a resumed run restarts.
-      const bool checkpoint_time =
-          artifact_time || (spec_.checkpoint_every > 0
-                                ? (g + 1) % spec_.checkpoint_every == 0
-                                : last_checkpoint_bytes < (1 << 20) ||
-                                      clock::now() - last_checkpoint >= std::chrono::seconds(30));
       Checkpoint ckpt;
       ckpt.generation = g;
+      const bool checkpoint_time = checkpoints.due(g, artifact_time);
       if (checkpoint_time) {
         ckpt.optimizer = state::encode(optimizer_->state());
         ckpt.driver = st.to_json();
-        last_checkpoint_bytes = static_cast<double>(ckpt.optimizer.size());
-        last_checkpoint = clock::now();
+        checkpoints.saved(ckpt.optimizer.size());
       }
       const auto t_store = clock::now();
       store.record_generation(run_id, rec, batch, evals, weighted, ckpt, artifacts,
                               spec_.store_level, spec_.store_outputs, all_params, checkpoint_time);
       st.elapsed += std::chrono::duration<double>(clock::now() - t_store).count();
-
-      ProgressSnapshot snap;
-      snap.generation = g;
-      snap.max_generations = term.max_generations;
-      snap.evaluations = st.evaluations;
-      snap.failed = st.failed;
-      snap.evals_per_second =
-          rec.seconds > 0 ? static_cast<double>(rec.evaluations) / rec.seconds : 0;
-      snap.has_best = std::isfinite(st.best_weighted);
-      if (snap.has_best) snap.best = best_raw();
-      snap.seconds_per_generation = st.elapsed / static_cast<double>(g + 1);
-      progress.update(snap);
+      progress.update(snapshot(st, rec));
 
       if (stop_reason.empty() && interrupt_requested()) {
         stop_reason = "interrupted";

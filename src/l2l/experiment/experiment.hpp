@@ -13,9 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "l2l/evaluation/evaluator.hpp"
 #include "l2l/config/config.hpp"
 #include "l2l/config/experiment_spec.hpp"
+#include "l2l/evaluation/evaluator.hpp"
+#include "l2l/experiment/progress.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 #include "l2l/storage/run_store.hpp"
@@ -78,7 +79,20 @@ class Experiment {
 
  private:
   struct DriverState;
+  // ask -> prepare -> evaluate -> tell -> statistics -> [validate] -> stop? -> [final test] ->
+  // record, until a stopping rule holds.
   RunOutcome loop(RunStore& store, std::int64_t run_id, DriverState state);
+  // The first stopping rule that holds (budgets, target, stagnation, the optimizer's own), or "".
+  std::string stop_rule(const DriverState& st) const;
+  // Numbers the candidates of generation `generation`, gives each its evaluation stream and
+  // repairs it into the space.
+  void prepare(std::vector<Candidate>& batch, std::int64_t generation) const;
+  // The optimizer's estimate evaluated in `phase`; the result goes into rec.info under `key`.
+  std::optional<Evaluation> evaluate_estimate(Phase phase, const std::string& key,
+                                              GenerationRecord& rec);
+  void validate(GenerationRecord& rec, RunOutcome& out);
+  void final_test(GenerationRecord& rec, RunOutcome& out);
+  ProgressSnapshot snapshot(const DriverState& st, const GenerationRecord& rec) const;
   RunInfo run_info() const;
 
   LoadedConfig config_;
