@@ -5,6 +5,8 @@
 #include <numbers>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "l2l/core/state.hpp"
 #include "l2l/optimizers/ranking.hpp"
 #include "l2l/optimizers/unit_coordinates.hpp"
@@ -310,11 +312,28 @@ std::vector<Candidate> ask_generation(const CeDistribution& dist, const Paramete
   return unit_candidates(space, generation, pending);
 }
 
+CeRefitConfig CeRefitConfig::read(Options& o, const char* decays_after) {
+  CeRefitConfig c;
+  c.smoothing = o.get<double>("smoothing", c.smoothing,
+                              "weight of the previous distribution parameters in each update",
+                              Check::range(0.0, 0.999999));
+  c.temperature = o.get<double>("temperature", c.temperature,
+                                "initial temperature T of the non-elite acceptance "
+                                "exp((f - gamma) / T), in weighted-fitness units",
+                                Check::positive());
+  c.temp_decay = o.get<double>(
+      "temp_decay", c.temp_decay,
+      fmt::format("factor applied to T after {}; 0 turns the acceptance of non-elites off",
+                  decays_after),
+      Check::probability());
+  return c;
+}
+
 EliteSelection refit_to_elites(CeDistribution& dist, const ParameterSpace& space,
                                std::span<const Candidate> batch, const std::vector<double>& fitness,
-                               std::size_t n_elite, bool use_temperature, double temperature,
-                               double smoothing, Rng& rng) {
-  auto sel = select_elites(fitness, n_elite, use_temperature, temperature, rng);
+                               std::size_t n_elite, const CeRefitConfig& refit, double temperature,
+                               Rng& rng) {
+  auto sel = select_elites(fitness, n_elite, refit.anneals(), temperature, rng);
   if (sel.selected.empty()) return sel;
   std::vector<Eigen::VectorXd> points;
   points.reserve(sel.selected.size());
@@ -323,7 +342,7 @@ EliteSelection refit_to_elites(CeDistribution& dist, const ParameterSpace& space
     points.emplace_back(
         Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size())));
   }
-  dist.fit(points, smoothing);
+  dist.fit(points, refit.smoothing);
   return sel;
 }
 

@@ -101,11 +101,23 @@ std::vector<Candidate> ask_generation(const CeDistribution& dist, const Paramete
                                       std::int64_t generation, std::size_t pop_size,
                                       std::vector<std::vector<double>>& pending, Rng& rng);
 
-// Selects as select_elites does and refits `dist` to the selected candidates (their repaired
-// parameters in unit coordinates); without a selection the distribution stays as it is.
+// The refit options of both methods: smoothing of every fit and the temperature acceptance of
+// non-elites, exp((f - gamma) / T), with T multiplied by temp_decay after each `decays_after`
+// (cross_entropy: every generation; face: every distribution update).
+struct CeRefitConfig {
+  double smoothing = 0.2;
+  double temperature = 1.0;
+  double temp_decay = 0.0;  // 0: no acceptance of non-elites
+  bool anneals() const { return temp_decay > 0; }
+  static CeRefitConfig read(Options& o, const char* decays_after);
+};
+
+// Selects as select_elites does (with the temperature acceptance if refit.anneals()) and refits
+// `dist` to the selected candidates (their repaired parameters in unit coordinates); without a
+// selection the distribution stays as it is.
 EliteSelection refit_to_elites(CeDistribution& dist, const ParameterSpace& space,
                                std::span<const Candidate> batch, const std::vector<double>& fitness,
-                               std::size_t n_elite, bool use_temperature, double temperature,
-                               double smoothing, Rng& rng);
+                               std::size_t n_elite, const CeRefitConfig& refit, double temperature,
+                               Rng& rng);
 
 }  // namespace l2l

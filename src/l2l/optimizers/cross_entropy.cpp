@@ -16,17 +16,7 @@ CrossEntropy::Config CrossEntropy::Config::read(Options& o) {
                         Check::range(1e-12, 1.0));
   if (!o.describing() && std::floor(c.rho * static_cast<double>(c.pop_size)) < 1)
     o.fail("rho", "rho * pop_size must be at least 1 (no elite otherwise)");
-  c.smoothing = o.get<double>("smoothing", c.smoothing,
-                              "weight of the previous distribution parameters in each update",
-                              Check::range(0.0, 0.999999));
-  c.temperature = o.get<double>("temperature", c.temperature,
-                                "initial temperature T of the non-elite acceptance "
-                                "exp((f - gamma) / T), in weighted-fitness units",
-                                Check::positive());
-  c.temp_decay = o.get<double>("temp_decay", c.temp_decay,
-                               "factor applied to T after every generation; 0 turns the "
-                               "acceptance of non-elites off",
-                               Check::probability());
+  c.refit = CeRefitConfig::read(o, "every generation");
   c.distribution = CeDistribution::Config::read(o);
   return c;
 }
@@ -38,7 +28,7 @@ CrossEntropy::CrossEntropy(const Config& cfg, const ParameterSpace& space,
       ctx_(ctx),
       rng_(ctx.seed),
       dist_(cfg.distribution, space.dim(), rng_),
-      temperature_(cfg.temperature) {}
+      temperature_(cfg.refit.temperature) {}
 
 std::vector<Candidate> CrossEntropy::ask() {
   return ask_generation(dist_, space_, generation_, static_cast<std::size_t>(cfg_.pop_size),
@@ -52,12 +42,12 @@ void CrossEntropy::tell(std::span<const Candidate> batch, std::span<const Evalua
   for (std::size_t j = 0; j < f.size(); ++j) f[j] = ctx_.weights.weighted(evals[j]);
   const auto n_elite =
       static_cast<std::size_t>(std::floor(cfg_.rho * static_cast<double>(cfg_.pop_size)));
-  const auto sel = refit_to_elites(dist_, space_, batch, f, n_elite, cfg_.temp_decay > 0,
-                                   temperature_, cfg_.smoothing, rng_);
+  const auto sel =
+      refit_to_elites(dist_, space_, batch, f, n_elite, cfg_.refit, temperature_, rng_);
   info_ = dist_.info();
   info_["elites"] = sel.elites;
   info_["failed"] = batch.size() - sel.successful;
-  if (cfg_.temp_decay > 0) {
+  if (cfg_.refit.anneals()) {
     info_["temperature"] = temperature_;
     info_["accepted_non_elites"] = sel.accepted;
   }
@@ -65,7 +55,7 @@ void CrossEntropy::tell(std::span<const Candidate> batch, std::span<const Evalua
     info_["gamma"] = sel.gamma;
     info_["best_fitness"] = sel.best;
   }
-  if (cfg_.temp_decay > 0) temperature_ *= cfg_.temp_decay;
+  if (cfg_.refit.anneals()) temperature_ *= cfg_.refit.temp_decay;
   pending_.clear();
   ++generation_;
 }

@@ -34,9 +34,7 @@ class CrossEntropy final : public Optimizer {
   struct Config {
     std::int64_t pop_size = 50;
     double rho = 0.2;
-    double smoothing = 0.2;
-    double temperature = 1.0;
-    double temp_decay = 0.0;
+    CeRefitConfig refit;
     CeDistribution::Config distribution;
     static Config read(Options& o);
   };

@@ -27,17 +27,7 @@ Face::Config Face::Config::read(Options& o) {
                                   Check::at_least(1));
   if (!o.describing() && c.n_elite > c.min_pop_size)
     o.fail("n_elite", fmt::format("must be <= min_pop_size ({})", c.min_pop_size));
-  c.smoothing = o.get<double>("smoothing", c.smoothing,
-                              "weight of the previous distribution parameters in each update",
-                              Check::range(0.0, 0.999999));
-  c.temperature = o.get<double>("temperature", c.temperature,
-                                "initial temperature T of the non-elite acceptance "
-                                "exp((f - gamma) / T), in weighted-fitness units",
-                                Check::positive());
-  c.temp_decay = o.get<double>("temp_decay", c.temp_decay,
-                               "factor applied to T after every distribution update; 0 turns "
-                               "the acceptance of non-elites off",
-                               Check::probability());
+  c.refit = CeRefitConfig::read(o, "every distribution update");
   c.distribution = CeDistribution::Config::read(o);
   return c;
 }
@@ -49,7 +39,7 @@ Face::Face(const Config& cfg, const ParameterSpace& space, const OptimizerContex
       rng_(ctx.seed),
       dist_(cfg.distribution, space.dim(), rng_),
       pop_size_(cfg.min_pop_size),
-      temperature_(cfg.temperature) {}
+      temperature_(cfg.refit.temperature) {}
 
 std::vector<Candidate> Face::ask() {
   return ask_generation(dist_, space_, generation_, static_cast<std::size_t>(pop_size_), pending_,
@@ -73,17 +63,17 @@ void Face::tell(std::span<const Candidate> batch, std::span<const Evaluation> ev
   info_["failed"] = batch.size() - peek.successful;
   if (peek.elites > 0) info_["best_fitness"] = peek.best;
   if (std::isfinite(gamma)) info_["gamma"] = gamma;
-  if (cfg_.temp_decay > 0) info_["temperature"] = temperature_;
+  if (cfg_.refit.anneals()) info_["temperature"] = temperature_;
 
   if (improved) {
-    const auto sel = refit_to_elites(dist_, space_, batch, f, n_elite, cfg_.temp_decay > 0,
-                                     temperature_, cfg_.smoothing, rng_);
+    const auto sel =
+        refit_to_elites(dist_, space_, batch, f, n_elite, cfg_.refit, temperature_, rng_);
     best_ = peek.best;
     gamma_ = gamma;
     pop_size_ = std::max(cfg_.min_pop_size, (pop_size_ + cfg_.min_pop_size) / 2);
-    if (cfg_.temp_decay > 0) {
+    if (cfg_.refit.anneals()) {
       info_["accepted_non_elites"] = sel.accepted;
-      temperature_ *= cfg_.temp_decay;
+      temperature_ *= cfg_.refit.temp_decay;
     }
     info_["action"] = "update";
   } else if (pop_size_ < cfg_.max_pop_size) {

@@ -42,9 +42,7 @@ class Face final : public Optimizer {
     std::int64_t max_pop_size = 200;
     std::int64_t n_expand = 20;
     std::int64_t n_elite = 5;
-    double smoothing = 0.2;
-    double temperature = 1.0;
-    double temp_decay = 0.0;
+    CeRefitConfig refit;
     CeDistribution::Config distribution;
     static Config read(Options& o);
   };
