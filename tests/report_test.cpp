@@ -26,6 +26,7 @@
 #include "l2l/report/pca.hpp"
 #include "l2l/report/report.hpp"
 #include "l2l/report/report_data.hpp"
+#include "l2l/report/report_section.hpp"
 #include "l2l/storage/export.hpp"
 #include "l2l/storage/hall_of_fame.hpp"
 #include "report_fixtures.hpp"
@@ -555,6 +556,28 @@ TEST(ReportPage, ARunningRunSaysSoAndCompactsBigArrays) {
   const auto back = page_data(html);
   ASSERT_TRUE(back["parameters"]["rows"].is_object());
   EXPECT_EQ(back["parameters"]["rows"]["l2l_columns"]["v"].size(), d["parameters"]["rows"].size());
+}
+
+// The sections of particular kinds of run register themselves from their own files; a file the
+// linker dropped, or a changed order(), would silently drop or move a part of every page.
+TEST(ReportSections, RegistryListsTheKindsOfRunInPageOrder) {
+  std::vector<std::string> names;
+  for (const auto* s : report_sections()) names.push_back(s->name());
+  EXPECT_EQ(names, (std::vector<std::string>{"enkf", "spiking", "ants", "nested"}));
+  // Each has its key in the data, and its chart builders are in the page script in that order.
+  TempDir dir;
+  auto store = fixture_store(dir, "enkf");
+  const auto d = collect_report_data(*store, root(*store));
+  for (const auto& n : names) EXPECT_TRUE(d.contains(n)) << n;
+  const auto js = report_script();
+  std::size_t last = 0;
+  for (const auto* s : report_sections()) {
+    ASSERT_FALSE(s->script().empty()) << s->name();
+    const auto at = js.find(s->script());
+    ASSERT_NE(at, std::string::npos) << s->name();
+    EXPECT_GT(at, last) << s->name();
+    last = at;
+  }
 }
 
 TEST(ReportJs, FindsLibrariesInAFlatFolderAndExplainsWhenMissing) {

@@ -11,6 +11,9 @@
 #include "l2l/core/duration.hpp"
 #include "l2l/core/error.hpp"
 #include "l2l/report/html.hpp"
+#include "l2l/report/page.hpp"
+#include "l2l/report/page_text.hpp"
+#include "l2l/report/report_section.hpp"
 
 namespace l2l::report {
 
@@ -22,14 +25,6 @@ std::string esc(std::string_view s) {
   return html_escape(s);
 }
 
-std::string str(const json& j, const char* key, const std::string& dflt = "") {
-  if (!j.is_object() || !j.contains(key)) return dflt;
-  const auto& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return dflt;
-  return v.dump();
-}
-
 std::string utc_time(double unix_seconds) {
   if (!std::isfinite(unix_seconds) || unix_seconds <= 0) return "-";
   const auto t = static_cast<std::time_t>(unix_seconds);
@@ -38,13 +33,6 @@ std::string utc_time(double unix_seconds) {
   char buf[64];
   std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buf;
-}
-
-std::string format_value(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string bytes_text(double b) {
@@ -97,51 +85,6 @@ std::string held_out_text(const json& t) {
     s += (s.empty() ? "" : ", ") + k + " " + format_value(v);
   return s + " (generation " + format_value(t["generation"]) + ")";
 }
-
-class Page {
- public:
-  void raw(std::string_view s) { out_ += s; }
-  void text(std::string_view s) { out_ += esc(s); }
-  void section_start(const std::string& id, const std::string& title) {
-    nav_.emplace_back(id, title);
-    out_ += fmt::format("<section id=\"{}\"><h2>{}</h2>\n", id, esc(title));
-  }
-  void section_end() { out_ += "</section>\n"; }
-  void note(std::string_view s) { out_ += fmt::format("<p class=\"note\">{}</p>\n", esc(s)); }
-  void chart(const std::string& kind, int index = 0, const std::string& cls = "") {
-    out_ += fmt::format("<div class=\"chart{}\" data-kind=\"{}\" data-index=\"{}\"></div>\n",
-                        cls.empty() ? "" : " " + cls, kind, index);
-  }
-  void table(const std::vector<std::string>& head,
-             const std::vector<std::vector<std::string>>& rows, const std::string& cls = "") {
-    out_ += fmt::format("<table{}><thead><tr>", cls.empty() ? "" : " class=\"" + cls + "\"");
-    for (const auto& h : head) out_ += "<th>" + esc(h) + "</th>";
-    out_ += "</tr></thead><tbody>\n";
-    for (const auto& r : rows) {
-      out_ += "<tr>";
-      for (const auto& c : r) out_ += "<td>" + esc(c) + "</td>";
-      out_ += "</tr>\n";
-    }
-    out_ += "</tbody></table>\n";
-  }
-  // Two-column key/value table.
-  void facts(const std::vector<std::pair<std::string, std::string>>& kv) {
-    out_ += "<table class=\"facts\"><tbody>\n";
-    for (const auto& [k, v] : kv)
-      out_ += "<tr><th>" + esc(k) + "</th><td>" + esc(v) + "</td></tr>\n";
-    out_ += "</tbody></table>\n";
-  }
-  std::string nav() const {
-    std::string s = "<nav>";
-    for (const auto& [id, title] : nav_) s += fmt::format("<a href=\"#{}\">{}</a>", id, esc(title));
-    return s + "</nav>\n";
-  }
-  std::string& body() { return out_; }
-
- private:
-  std::string out_;
-  std::vector<std::pair<std::string, std::string>> nav_;
-};
 
 void fitness_sections(Page& p, const json& d) {
   const auto& g = d["generations"];
@@ -289,118 +232,6 @@ void parameter_section(Page& p, const json& d) {
   }
 }
 
-void enkf_section(Page& p, const json& d) {
-  const auto& e = d["enkf"];
-  if (e.is_null()) return;
-  p.section_start("enkf", "Ensemble Kalman filter");
-  if (!e["spectrum"].empty()) {
-    p.note(
-        "Eigenvalue spectrum of the ensemble covariance (parameters; and of the model "
-        "outputs, where stored) at the generations with enkf_stats artifacts: a collapsing "
-        "ensemble shows as a spectrum falling to zero.");
-    p.chart("enkf-spectrum");
-  } else {
-    p.note("No eigenvalue spectra stored (enkf_stats artifacts; experiment.artifact_every).");
-  }
-  if (!e["histograms"].empty()) {
-    p.note("Weight histograms per layer over generations, of the " + str(e, "histogram_source") +
-           ": each row is one generation, darker cells hold more weights.");
-    p.chart("enkf-histograms");
-  }
-  if (e.contains("covariance")) {
-    const auto& c = e["covariance"];
-    p.note(
-        fmt::format("Covariance of parameters {} to {} ({} elements), from the {} (generation "
-                    "{}). Choose the block with --cov-block FIRST:COUNT.",
-                    format_value(c["first"]),
-                    c["first"].get<std::int64_t>() + c["size"].get<std::int64_t>() - 1,
-                    format_value(c["size"]), str(c, "source"), format_value(c["generation"])));
-    p.chart("enkf-covariance");
-  } else {
-    p.note("No ensemble stored yet to compute a covariance from.");
-  }
-  p.section_end();
-}
-
-void spiking_section(Page& p, const json& d) {
-  const auto& s = d["spiking"];
-  if (s["rasters"].empty()) return;
-  p.section_start("spiking", "Spiking activity");
-  p.note(
-      fmt::format("{} of {} stored rasters (the newest). Spikes per neuron above, population "
-                  "rates below.",
-                  s["rasters"].size(), format_value(s["stored"])));
-  int k = 0;
-  for (const auto& r : s["rasters"]) {
-    std::string what =
-        fmt::format("{}, generation {}", str(r, "name"), format_value(r["generation"]));
-    if (!r["index"].is_null()) what += fmt::format(", individual {}", format_value(r["index"]));
-    if (!str(r, "label").empty()) what += ": " + str(r, "label");
-    what += fmt::format(" - {} spikes", format_value(r["spikes_total"]));
-    if (r.value("neuron_stride", 1) > 1)
-      what += fmt::format(" (every {}th neuron drawn)", format_value(r["neuron_stride"]));
-    p.raw("<h3>" + esc(what) + "</h3>\n");
-    p.chart("raster", k++, "wide");
-  }
-  p.section_end();
-}
-
-void ants_section(Page& p, const json& d) {
-  const auto& a = d["ants"];
-  if (a["arenas"].empty() && a["correlations"].empty()) return;
-  p.section_start("ants", "Ant colony");
-  int k = 0;
-  for (const auto& ar : a["arenas"]) {
-    std::string what = fmt::format("Arena of generation {}", format_value(ar["generation"]));
-    if (!ar["index"].is_null()) what += fmt::format(", individual {}", format_value(ar["index"]));
-    if (!ar["food_returned"].is_null())
-      what += fmt::format(" - {} food returned", format_value(ar["food_returned"]));
-    p.raw("<h3>" + esc(what) + "</h3>\n");
-    p.note(
-        fmt::format("Pheromone (purple), food (green), nest (brown), walls (grey), ants "
-                    "(triangles, orange when carrying food) and their recent trails. Pick the "
-                    "tick below the chart ({} of {} stored snapshots).",
-                    ar["ticks"].size(), format_value(ar["snapshots_stored"])));
-    p.chart("arena", k++);
-  }
-  k = 0;
-  for (const auto& c : a["correlations"]) {
-    std::string what =
-        fmt::format("Input/output correlation, generation {}", format_value(c["generation"]));
-    if (!c["index"].is_null()) what += fmt::format(", individual {}", format_value(c["index"]));
-    p.raw("<h3>" + esc(what) + "</h3>\n");
-    std::string n = "Pearson correlation of input and output spike counts";
-    if (!c["bin_ms"].is_null()) n += fmt::format(" in {} ms bins", format_value(c["bin_ms"]));
-    if (!c["ants"].is_null()) n += fmt::format(", averaged over {} ants", format_value(c["ants"]));
-    p.note(n + ".");
-    p.chart("correlation", k++);
-  }
-  p.section_end();
-}
-
-void nested_section(Page& p, const json& d) {
-  const auto& n = d["nested"];
-  if (n.is_null()) return;
-  p.section_start("nested", "Inner runs");
-  p.note(
-      fmt::format("{} inner runs. Left: outer fitness of each outer individual that ran inner "
-                  "experiments (selected ones coloured). Right: the inner learning curves "
-                  "(best so far) of the selected outer individuals - the best by outer "
-                  "fitness. Click a legend entry to highlight one.",
-                  format_value(n["total"])));
-  p.chart("nested", 0, "wide");
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& c : n["children"])
-    rows.push_back({format_value(c["run"]), format_value(c["outer_generation"]),
-                    format_value(c["outer_index"]), format_value(c["task"]), str(c, "name"),
-                    str(c, "status"), format_value(c["generations"]), format_value(c["inner_best"]),
-                    format_value(c["outer_fitness"])});
-  p.table({"run", "outer generation", "outer individual", "task", "name", "status", "generations",
-           "inner best", "outer fitness"},
-          rows, "scroll");
-  p.section_end();
-}
-
 void config_sections(Page& p, const json& d, const JsAssets& js) {
   const auto& r = d["run"];
   p.section_start("configuration", "Configuration");
@@ -500,10 +331,12 @@ std::string render_report(const json& d, const JsAssets& js) {
 
   fitness_sections(p, d);
   parameter_section(p, d);
-  enkf_section(p, d);
-  spiking_section(p, d);
-  ants_section(p, d);
-  nested_section(p, d);
+  // The sections of particular kinds of run (one file each under sections/), in their order.
+  // Each gets its own part of the data; a key missing from hand-made data reads as null.
+  for (const auto* section : report_sections()) {
+    const auto it = d.find(section->name());
+    section->write(p, it != d.end() ? *it : json());
+  }
   config_sections(p, d, js);
   if (!d["warnings"].empty()) {
     p.section_start("warnings", "Warnings");
@@ -562,7 +395,7 @@ std::string render_report(const json& d, const JsAssets& js) {
   for (const auto& lib : js.libraries)
     h += "<script>/* " + esc(lib.name + " " + lib.version) + " */\n" +
          inline_script_source(lib.source) + "\n</script>\n";
-  h += "<script>\n" + inline_script_source(kReportJs) + "\n</script>\n";
+  h += "<script>\n" + inline_script_source(report_script()) + "\n</script>\n";
   h += "</body>\n</html>\n";
   return h;
 }

@@ -23,8 +23,9 @@ std::string render_report(const nlohmann::json& data, const JsAssets& js);
 nlohmann::json write_report(RunStore& store, std::int64_t run_id, const std::string& out_path,
                             const JsAssets& js, const ReportOptions& options = {});
 
-// The page's stylesheet and script (report_page.cpp).
+// The page's stylesheet and script (report_page.cpp); the script holds the chart builders of the
+// registered report sections too.
 extern const char* const kReportCss;
-extern const char* const kReportJs;
+std::string report_script();
 
 }  // namespace l2l::report

@@ -3,6 +3,8 @@
 // it only ever puts run data into the page as chart data or through textContent, never as markup.
 #include "l2l/report/report.hpp"
 
+#include "l2l/report/report_section.hpp"
+
 namespace l2l::report {
 
 const char* const kReportCss = R"l2lcss(
@@ -47,7 +49,12 @@ ul.warnings li { color: #8a5a00; overflow-wrap: anywhere; }
 .vega-bind-name { color: var(--muted); margin-right: 6px; }
 )l2lcss";
 
-const char* const kReportJs = R"l2ljs(
+namespace {
+
+// The script's beginning: reading the data block, the helpers every chart builder may use (f6, G,
+// TOP, FIT, ordered, byIndex, fitnessTitle, smallMultiples) and the builders of the run-wide
+// charts. The sections' builders (ReportSection::script) follow it, then kReportJsTail.
+const char* const kReportJsHead = R"l2ljs(
 (function () {
   'use strict';
   var state = { done: false, charts: 0, rendered: 0, errors: [] };
@@ -303,236 +310,10 @@ const char* const kReportJs = R"l2ljs(
 
   builders.tests = function (W) { return smallMultiples(data.tests.rows, 'metric', W); };
   builders.optimizer = function (W) { return smallMultiples(data.optimizer_info.rows, 'key', W); };
+)l2ljs";
 
-  builders['enkf-spectrum'] = function (W) {
-    var rows = data.enkf.spectrum;
-    rows.forEach(function (r) { r.kind_i = r.kind === 'parameters' ? 0 : 1; });
-    var kinds = unique(rows, 'kind');
-    var spec = {
-      mark: { type: 'line', point: { size: 12 } },
-      encoding: {
-        x: { field: 'rank', type: 'quantitative', title: 'eigenvalue rank', scale: { type: 'log', nice: false } },
-        y: { field: 'v', type: 'quantitative', title: 'eigenvalue', scale: { type: 'log' }, axis: { format: '.0e' } },
-        color: { field: 'g', type: 'ordinal', title: 'generation', scale: { scheme: 'viridis' }, legend: TOP },
-        tooltip: [{ field: 'g', title: 'generation' }, { field: 'kind' }, { field: 'rank' }, f6('v', 'eigenvalue')]
-      }
-    };
-    if (kinds.length === 1)
-      return Object.assign({ data: { values: rows }, width: Math.min(W, 760), height: 280, title: 'covariance of the ' + kinds[0] }, spec);
-    return {
-      data: { values: rows },
-      facet: { column: { field: 'kind', type: 'nominal', title: null, sort: byIndex('kind'),
-                         header: { labelExpr: "'covariance of the ' + datum.label" } } },
-      resolve: { scale: { y: 'independent', x: 'independent' } },
-      spec: Object.assign({ width: Math.floor(W / 2) - 90, height: 260 }, spec)
-    };
-  };
-  function unique(rows, field) {
-    var seen = new Set(), out = [];
-    rows.forEach(function (r) { if (!seen.has(r[field])) { seen.add(r[field]); out.push(r[field]); } });
-    return out;
-  }
-
-  builders['enkf-histograms'] = function (W) {
-    var rows = data.enkf.histograms;
-    var layers = ordered(rows, 'layer');
-    var cols = layers.length > 1 && W > 800 ? 2 : 1;
-    var inner = {
-      width: Math.floor(W / cols) - 90,
-      height: { step: 14 },
-      transform: [{ filter: 'datum.n > 0' }],
-      mark: { type: 'rect' },
-      encoding: {
-        x: { field: 'x0', type: 'quantitative', title: 'weight', scale: { zero: false, nice: false } },
-        x2: { field: 'x1' },
-        y: { field: 'g', type: 'ordinal', title: 'generation' },
-        color: { field: 'n', type: 'quantitative', title: 'fraction of the layer', scale: { scheme: 'blues' }, legend: TOP },
-        tooltip: [{ field: 'layer' }, { field: 'g', title: 'generation' }, f6('x0', 'from'), f6('x1', 'to'), f6('n', 'fraction')]
-      }
-    };
-    if (layers.length === 1) return Object.assign({ data: { values: rows }, title: String(layers[0]) }, inner);
-    return {
-      data: { values: rows },
-      facet: { field: 'layer', type: 'nominal', title: null, sort: byIndex('layer') },
-      columns: cols,
-      resolve: { scale: { x: 'independent' } },
-      spec: inner
-    };
-  };
-
-  builders['enkf-covariance'] = function (W) {
-    var c = data.enkf.covariance;
-    var step = Math.max(8, Math.min(20, Math.floor(Math.min(W - 200, 700) / Math.max(c.size, 1))));
-    var maxAbs = 0;
-    c.cells.forEach(function (r) { if (r.v != null && Math.abs(r.v) > maxAbs) maxAbs = Math.abs(r.v); });
-    if (!(maxAbs > 0)) maxAbs = 1;
-    return {
-      data: { values: c.cells },
-      width: { step: step }, height: { step: step },
-      mark: { type: 'rect' },
-      encoding: {
-        x: { field: 'a', type: 'nominal', sort: { field: 'i', op: 'min' }, title: null, axis: { labelAngle: -60, labelLimit: 90 } },
-        y: { field: 'b', type: 'nominal', sort: { field: 'j', op: 'min' }, title: null, axis: { labelLimit: 90 } },
-        color: { field: 'v', type: 'quantitative', title: 'covariance',
-                 scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs] } },
-        tooltip: [{ field: 'a', title: 'row' }, { field: 'b', title: 'column' }, f6('v', 'covariance')]
-      }
-    };
-  };
-
-  builders.raster = function (W, k) {
-    var r = data.spiking.rasters[k];
-    var x = { field: 't', type: 'quantitative', title: 'time (ms)', scale: { domain: [r.t_start, r.t_stop], nice: false } };
-    var pops = r.populations.map(function (p) { return p.name; });
-    if (r.spikes.some(function (s) { return s.pop === 'other' && pops.indexOf('other') < 0; })) pops.push('other');
-    var color = { field: 'pop', type: 'nominal', title: 'population', scale: { domain: pops } };
-    var w = W - 160;
-    return {
-      vconcat: [
-        {
-          data: { values: r.spikes }, width: w, height: 280,
-          mark: { type: 'square', size: 3, opacity: 0.8 },
-          encoding: {
-            x: x, y: { field: 'n', type: 'quantitative', title: 'neuron', scale: { zero: true, nice: false } },
-            color: color,
-            tooltip: [f6('t', 'time (ms)'), { field: 'n', title: 'neuron' }, { field: 'pop', title: 'population' }]
-          }
-        },
-        {
-          data: { values: r.rates }, width: w, height: 150,
-          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2 },
-          encoding: {
-            x: x, y: { field: 'rate', type: 'quantitative', title: 'rate (Hz)' },
-            color: color,
-            tooltip: [f6('t', 'time (ms)'), { field: 'pop', title: 'population' }, f6('rate', 'rate (Hz)')]
-          }
-        }
-      ],
-      resolve: { scale: { color: 'shared' } }
-    };
-  };
-
-  builders.arena = function (W, k) {
-    var a = data.ants.arenas[k];
-    var cell = Math.max(4, Math.min(14, Math.floor(Math.min((W - 220) / a.width, 640 / a.height))));
-    var x = { field: 'x', type: 'quantitative', title: 'x', scale: { domain: [a.x0, a.x0 + a.width], nice: false, zero: false } };
-    var y = { field: 'y', type: 'quantitative', title: 'y', scale: { domain: [a.y0, a.y0 + a.height], nice: false, zero: false } };
-    var patch = [{ calculate: 'datum.x + 1', as: 'x1' }, { calculate: 'datum.y + 1', as: 'y1' }];
-    var atTick = { filter: 'datum.tick == tick' };
-    var ticks = a.ticks;
-    function rects(values, filter, mark, extra) {
-      return {
-        data: { values: values },
-        transform: [filter].concat(patch),
-        mark: Object.assign({ type: 'rect' }, mark),
-        encoding: Object.assign({ x: x, x2: { field: 'x1' }, y: y, y2: { field: 'y1' } }, extra || {})
-      };
-    }
-    return {
-      width: cell * a.width, height: cell * a.height,
-      params: [{ name: 'tick', value: ticks[ticks.length - 1], bind: { input: 'select', options: ticks, name: 'tick ' } }],
-      layer: [
-        rects(a.cells, { filter: "datum.kind === 'pheromone' && datum.tick == tick" }, {},
-              { color: { field: 'v', type: 'quantitative', title: 'pheromone',
-                         scale: { scheme: 'purples', domain: [0, a.pheromone_max || 1] } },
-                tooltip: [{ field: 'x' }, { field: 'y' }, f6('v', 'pheromone')] }),
-        rects(a.statics, { filter: "datum.kind === 'wall'" }, { color: '#8c8c8c' }),
-        rects(a.statics, { filter: "datum.kind === 'nest'" }, { color: '#a0522d', opacity: 0.75 }),
-        rects(a.cells, { filter: "datum.kind === 'food' && datum.tick == tick" }, { color: '#2ca02c' },
-              { tooltip: [{ field: 'x' }, { field: 'y' }, { field: 'v', title: 'food' }] }),
-        {
-          data: { values: a.trails },
-          transform: [atTick, { calculate: 'datum.x + 0.5', as: 'cx' }, { calculate: 'datum.y + 0.5', as: 'cy' }],
-          mark: { type: 'line', color: '#444', opacity: 0.35, strokeWidth: 1 },
-          encoding: {
-            x: { field: 'cx', type: 'quantitative' }, y: { field: 'cy', type: 'quantitative' },
-            detail: { field: 'ant', type: 'nominal' }, order: { field: 'o', type: 'quantitative' }
-          }
-        },
-        {
-          data: { values: a.ants },
-          transform: [atTick, { calculate: 'datum.x + 0.5', as: 'cx' }, { calculate: 'datum.y + 0.5', as: 'cy' },
-                      { calculate: '-datum.heading', as: 'angle' }],
-          mark: { type: 'point', shape: 'triangle-right', filled: true, size: Math.max(30, cell * cell * 1.6) },
-          encoding: {
-            x: { field: 'cx', type: 'quantitative' }, y: { field: 'cy', type: 'quantitative' },
-            angle: { field: 'angle', type: 'quantitative', scale: null },
-            color: { field: 'carrying', type: 'nominal', title: 'ant',
-                     scale: { domain: ['searching', 'carrying food'], range: ['#1d2330', '#ff7f0e'] } },
-            tooltip: [{ field: 'ant' }, f6('x'), f6('y'), f6('heading'), { field: 'carrying' }]
-          }
-        }
-      ],
-      resolve: { scale: { color: 'independent' } }
-    };
-  };
-
-  builders.correlation = function (W, k) {
-    var c = data.ants.correlations[k];
-    var enc = {
-      x: { field: 'output', type: 'nominal', sort: { field: 'oi', op: 'min' }, title: 'output', axis: { labelAngle: -30, labelLimit: 160 } },
-      y: { field: 'input', type: 'nominal', sort: { field: 'ii', op: 'min' }, title: 'input', axis: { labelLimit: 200 } }
-    };
-    return {
-      data: { values: c.cells },
-      width: { step: 84 }, height: { step: 28 },
-      layer: [
-        {
-          mark: 'rect',
-          encoding: Object.assign({
-            color: { condition: { test: 'datum.r == null', value: '#eeeeee' }, field: 'r', type: 'quantitative',
-                     title: 'Pearson r', scale: { scheme: 'redblue', reverse: true, domain: [-1, 1] } },
-            tooltip: [{ field: 'input' }, { field: 'output' }, f6('r', 'r')]
-          }, enc)
-        },
-        {
-          mark: { type: 'text', fontSize: 11 },
-          encoding: Object.assign({
-            text: { field: 'r', type: 'quantitative', format: '.2f' },
-            color: { condition: { test: 'datum.r != null && abs(datum.r) > 0.6', value: '#ffffff' }, value: '#1d2330' }
-          }, enc)
-        }
-      ]
-    };
-  };
-
-  builders.nested = function (W) {
-    var n = data.nested;
-    // One colour per selected outer individual, in both views; its tasks are separate lines.
-    var labels = n.outer.filter(function (r) { return r.label != null; }).map(function (r) { return r.label; });
-    var color = { field: 'label', type: 'nominal', title: 'outer individual', scale: { domain: labels, scheme: 'tableau20' } };
-    var w = Math.floor((W - 300) / 2);
-    return {
-      hconcat: [
-        {
-          data: { values: n.outer }, width: w, height: 300, title: 'outer fitness',
-          mark: { type: 'circle', size: 46, opacity: 0.9 },
-          encoding: {
-            x: G,
-            y: { field: 'f', type: 'quantitative', title: fitnessTitle, scale: { zero: false } },
-            color: Object.assign({ condition: { test: 'datum.label == null', value: '#c7c7c7' } }, color),
-            tooltip: [{ field: 'g', title: 'outer generation' }, { field: 'i', title: 'outer individual' }, f6('f', 'outer fitness')]
-          }
-        },
-        {
-          data: { values: n.curves }, width: w, height: 300, title: 'inner learning curves (best so far)',
-          params: [{ name: 'pick', select: { type: 'point', fields: ['label'] }, bind: 'legend' }],
-          mark: { type: 'line', strokeWidth: 1.5 },
-          encoding: {
-            x: { field: 'g', type: 'quantitative', title: 'inner generation' },
-            y: { field: 'best_so_far', type: 'quantitative', title: n.inner_label, scale: { zero: false } },
-            color: color,
-            detail: { field: 'run', type: 'nominal' },
-            opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
-            tooltip: [{ field: 'run', title: 'inner run' }, { field: 'label' }, { field: 'task' }, { field: 'g', title: 'inner generation' },
-                      f6('best', 'best of generation'), f6('best_so_far', 'best so far')]
-          }
-        }
-      ],
-      resolve: { scale: { color: 'shared' } }
-    };
-  };
-
+// The rest of the script: it draws every placeholder with the builder of its kind.
+const char* const kReportJsTail = R"l2ljs(
   var jobs = [];
   var charts = document.querySelectorAll('.chart[data-kind]');
   state.charts = charts.length;
@@ -551,7 +332,7 @@ const char* const kReportJs = R"l2ljs(
       el.className += ' chart-error';
       return;
     }
-    var heavy = kind === 'raster' || (kind === 'parameters' && data.parameters.rows && data.parameters.rows.length > 6000);
+    var heavy = builders[kind].heavy || (kind === 'parameters' && data.parameters.rows && data.parameters.rows.length > 6000);
     var opts = Object.assign({ renderer: heavy ? 'canvas' : 'svg' }, EMBED);
     jobs.push(vegaEmbed(el, spec, opts).then(function (res) {
       state.rendered += 1;
@@ -565,5 +346,13 @@ const char* const kReportJs = R"l2ljs(
   Promise.all(jobs).then(finish, finish);
 })();
 )l2ljs";
+
+}  // namespace
+
+std::string report_script() {
+  std::string js = kReportJsHead;
+  for (const auto* section : report_sections()) js += section->script();
+  return js + kReportJsTail;
+}
 
 }  // namespace l2l::report
