@@ -1,5 +1,7 @@
 #include "l2l/core/subprocess.hpp"
 
+#include "l2l/core/pipe_io.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -326,73 +328,50 @@ ProcessResult run_process(const SpawnSpec& spec_in, const std::string& input,
 
   OutputTail tail(stderr_tail);
   std::size_t written = 0;
-  const bool has_deadline = timeout_seconds > 0;
-  const auto deadline =
-      t0 + std::chrono::duration_cast<clock::duration>(
-               std::chrono::duration<double>(has_deadline ? timeout_seconds : 0.0));
-  char buf[65536];
-
-  auto drain = [&](UniqueFd& fd, bool is_out) {
-    for (;;) {
-      const auto r = ::read(fd.get(), buf, sizeof buf);
-      if (r > 0) {
-        if (is_out) {
-          if (res.output.size() + static_cast<std::size_t>(r) > max_output) {
-            res.output_overflow = true;
-            return;
-          }
-          res.output.append(buf, static_cast<std::size_t>(r));
-        } else {
-          tail.append(buf, static_cast<std::size_t>(r));
-        }
-        continue;
-      }
-      if (r == 0) fd.reset();
-      if (r < 0 && errno == EINTR) continue;
-      return;  // EAGAIN or error
+  const auto deadline = timeout_seconds > 0
+                            ? t0 + std::chrono::duration_cast<clock::duration>(
+                                       std::chrono::duration<double>(timeout_seconds))
+                            : clock::time_point::max();
+  auto take_output = [&](const char* data, std::size_t n) {
+    if (res.output.size() + n > max_output) {
+      res.output_overflow = true;
+      return false;
     }
+    res.output.append(data, n);
+    return true;
+  };
+  auto drain_output = [&] {
+    if (read_available(out_read.get(), take_output) == ReadEnd::closed) out_read.reset();
   };
 
   while ((out_read || err_read) && !res.output_overflow) {
+    if (clock::now() >= deadline) {
+      res.timed_out = true;
+      break;
+    }
     std::vector<pollfd> fds;
     if (in_write) fds.push_back({in_write.get(), POLLOUT, 0});
     if (out_read) fds.push_back({out_read.get(), POLLIN, 0});
     if (err_read) fds.push_back({err_read.get(), POLLIN, 0});
     // The program may leave a background process holding its pipes open: once the program itself
     // has ended, its output is complete, so poll with a short period to notice that.
-    int wait_ms = 100;
-    if (has_deadline) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-      if (left.count() <= 0) {
-        res.timed_out = true;
-        break;
-      }
-      wait_ms = static_cast<int>(std::min<long>(left.count() + 1, wait_ms));
-    }
-    const int n = ::poll(fds.data(), fds.size(), wait_ms);
+    const int n = poll_until(fds, deadline, 100);
     if (n < 0 && errno != EINTR) break;
     for (const auto& p : fds) {
       if (!p.revents) continue;
       if (in_write && p.fd == in_write.get()) {
-        if (p.revents & (POLLERR | POLLHUP)) {
-          in_write.reset();
-          continue;
-        }
-        const auto w = write_no_sigpipe(in_write.get(), input.data() + written,
-                                        std::min<std::size_t>(input.size() - written, 65536));
-        if (w > 0) written += static_cast<std::size_t>(w);
-        if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size())
+        if ((p.revents & (POLLERR | POLLHUP)) || !write_available(p.fd, input, written) ||
+            written == input.size())
           in_write.reset();
       } else if (out_read && p.fd == out_read.get()) {
-        drain(out_read, true);
+        drain_output();
       } else if (err_read && p.fd == err_read.get()) {
-        drain(err_read, false);
+        drain_into(err_read, tail);
       }
     }
     if (has_exited(pid)) {
-      if (out_read) drain(out_read, true);
-      if (err_read) drain(err_read, false);
+      if (out_read) drain_output();
+      if (err_read) drain_into(err_read, tail);
       break;
     }
   }

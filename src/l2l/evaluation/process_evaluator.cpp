@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "l2l/core/pipe_io.hpp"
 #include "l2l/core/subprocess.hpp"
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/evaluation/wire.hpp"
@@ -203,19 +204,11 @@ class ProcessEvaluator final : public Evaluator {
     flush(w);
   }
 
-  // Writes what the socket takes now; the rest goes when poll() says it is writable.
+  // Writes what the socket takes now; the rest goes when poll() says it is writable. A worker
+  // that died stops taking anything, and poll() reports its hang-up.
   void flush(Worker& w) {
-    while (w.sock && w.out_pos < w.outbuf.size()) {
-      const auto n = ::send(w.sock.get(), w.outbuf.data() + w.out_pos, w.outbuf.size() - w.out_pos,
-                            MSG_NOSIGNAL);
-      if (n > 0) {
-        w.out_pos += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      return;  // EPIPE and friends: the worker died; poll() reports the hang-up
-    }
+    if (!w.sock) return;
+    write_available(w.sock.get(), w.outbuf, w.out_pos);
     if (w.out_pos == w.outbuf.size()) {
       w.outbuf.clear();
       w.out_pos = 0;
@@ -280,13 +273,8 @@ class ProcessEvaluator final : public Evaluator {
       }
       if (w.task || !w.ready) next_deadline = std::min(next_deadline, w.deadline);
     }
-    int wait_ms = -1;
-    if (next_deadline != clock_type::time_point::max()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - clock_type::now());
-      wait_ms = static_cast<int>(std::clamp<long long>(left.count() + 1, 0, 60'000));
-    }
-    const int n = ::poll(fds.data(), fds.size(), wait_ms);
+    const int n = poll_until(fds, next_deadline,
+                             next_deadline == clock_type::time_point::max() ? -1 : 60'000);
     if (n < 0 && errno != EINTR)
       throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
     if (n > 0) {
@@ -317,33 +305,14 @@ class ProcessEvaluator final : public Evaluator {
     }
   }
 
-  void read_output(Worker& w) {
-    char buf[65536];
-    for (;;) {
-      const auto r = ::read(w.err.get(), buf, sizeof buf);
-      if (r > 0) {
-        w.tail.append(buf, static_cast<std::size_t>(r));
-        continue;
-      }
-      if (r < 0 && errno == EINTR) continue;
-      if (r == 0) w.err.reset();
-      return;
-    }
-  }
+  void read_output(Worker& w) { drain_into(w.err, w.tail); }
 
   void read_messages(Worker& w) {
-    char buf[65536];
-    bool eof = false;
-    for (;;) {
-      const auto r = ::read(w.sock.get(), buf, sizeof buf);
-      if (r > 0) {
-        w.reader.feed(buf, static_cast<std::size_t>(r));
-        continue;
-      }
-      if (r < 0 && errno == EINTR) continue;
-      if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof = true;
-      break;
-    }
+    const auto end = read_available(w.sock.get(), [&](const char* data, std::size_t n) {
+      w.reader.feed(data, n);
+      return true;
+    });
+    const bool eof = end == ReadEnd::closed || end == ReadEnd::failed;
     try {
       while (auto frame = w.reader.next()) {
         handle(w, *frame);

@@ -17,6 +17,8 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "l2l/core/pipe_io.hpp"
+
 namespace l2l {
 
 namespace fs = std::filesystem;
@@ -198,19 +200,7 @@ struct ExternalOptimizee::Program {
     kill_process_tree(pid);
     wait_process(pid);
   }
-  void drain_err() {
-    char buf[16384];
-    for (;;) {
-      const auto r = ::read(err.get(), buf, sizeof buf);
-      if (r > 0) {
-        tail.append(buf, static_cast<std::size_t>(r));
-        continue;
-      }
-      if (r < 0 && errno == EINTR) continue;
-      if (r == 0) err.reset();
-      return;
-    }
-  }
+  void drain_err() { drain_into(err, tail); }
 };
 
 ExternalOptimizee::ExternalOptimizee(const Config& cfg, const OptimizeeContext& ctx) : cfg_(cfg) {
@@ -493,10 +483,23 @@ Evaluation ExternalOptimizee::evaluate_worker(const Candidate& c) {
                                          : clock_type::time_point::max();
   std::string answer;
   bool got = false;
+  bool ended = false;  // the program closed its output (or reading it failed)
   std::string failure;
   Status failure_status = Status::failed;
-  char buf[65536];
   const std::size_t max_line = static_cast<std::size_t>(cfg_.max_output_mb) << 20;
+  auto take_output = [&](const char* data, std::size_t n) {
+    prog->pending.append(data, n);
+    if (prog->pending.size() <= max_line) return true;
+    failure = fmt::format("the program wrote a line longer than max_output_mb = {} MiB",
+                          cfg_.max_output_mb);
+    return false;
+  };
+  auto end_program = [&] {
+    kill_process_tree(prog->pid);
+    const int status = wait_process(prog->pid);
+    prog->pid = -1;
+    return status;
+  };
 
   while (!got && failure.empty()) {
     // A complete line may already be buffered.
@@ -507,25 +510,26 @@ Evaluation ExternalOptimizee::evaluate_worker(const Candidate& c) {
       got = true;
       break;
     }
+    if (ended) {
+      prog->drain_err();
+      failure = fmt::format("the program ended before answering: {}",
+                            describe_wait_status(end_program()));
+      break;
+    }
+    if (clock_type::now() >= deadline) {
+      failure = fmt::format(
+          "timed out (timeout = {} s): the program and its process group "
+          "were killed",
+          cfg_.timeout);
+      failure_status = Status::timeout;
+      break;
+    }
     std::vector<pollfd> fds;
     if (written < line.size()) fds.push_back({prog->in.get(), POLLOUT, 0});
     fds.push_back({prog->out.get(), POLLIN, 0});
     if (prog->err) fds.push_back({prog->err.get(), POLLIN, 0});
-    int wait_ms = -1;
-    if (deadline != clock_type::time_point::max()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-      if (left.count() <= 0) {
-        failure = fmt::format(
-            "timed out (timeout = {} s): the program and its process group "
-            "were killed",
-            cfg_.timeout);
-        failure_status = Status::timeout;
-        break;
-      }
-      wait_ms = static_cast<int>(std::min<long long>(left.count() + 1, 60'000));
-    }
-    const int n = ::poll(fds.data(), fds.size(), wait_ms);
+    const int n =
+        poll_until(fds, deadline, deadline == clock_type::time_point::max() ? -1 : 60'000);
     if (n < 0 && errno != EINTR) {
       failure = fmt::format("poll: {}", std::strerror(errno));
       break;
@@ -533,31 +537,15 @@ Evaluation ExternalOptimizee::evaluate_worker(const Candidate& c) {
     for (const auto& p : fds) {
       if (!p.revents) continue;
       if (p.fd == prog->in.get()) {
-        const auto w =
-            write_no_sigpipe(prog->in.get(), line.data() + written, line.size() - written);
-        if (w > 0) written += static_cast<std::size_t>(w);
-        if (w < 0 && errno != EAGAIN && errno != EINTR) {
+        if (!write_available(p.fd, line, written)) {
           failure = "the program stopped reading its input";
           break;
         }
       } else if (p.fd == prog->out.get()) {
-        const auto r = ::read(prog->out.get(), buf, sizeof buf);
-        if (r > 0) {
-          prog->pending.append(buf, static_cast<std::size_t>(r));
-          if (prog->pending.size() > max_line) {
-            failure = fmt::format("the program wrote a line longer than max_output_mb = {} MiB",
-                                  cfg_.max_output_mb);
-            break;
-          }
-        } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-          prog->drain_err();
-          kill_process_tree(prog->pid);
-          const int status = wait_process(prog->pid);
-          prog->pid = -1;
-          failure =
-              fmt::format("the program ended before answering: {}", describe_wait_status(status));
-          break;
-        }
+        const auto end = read_available(p.fd, take_output);
+        if (!failure.empty()) break;
+        // An answer read together with the end of the output still counts (checked above).
+        ended = end == ReadEnd::closed || end == ReadEnd::failed;
       } else if (prog->err && p.fd == prog->err.get()) {
         prog->drain_err();
       }
@@ -573,6 +561,11 @@ Evaluation ExternalOptimizee::evaluate_worker(const Candidate& c) {
   if (!e.ok()) {
     // The program's state is unknown after a malformed answer: it is replaced.
     e.reason = with_tail(e.reason, tail);
+    return e;
+  }
+  // A program that closed its output after answering cannot answer again: it is not kept.
+  if (ended) {
+    end_program();
     return e;
   }
   std::lock_guard lock(pool_mutex_);
