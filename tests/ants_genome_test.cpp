@@ -7,7 +7,7 @@
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizees/ants/ant_colony.hpp"
 #include "l2l/optimizees/ants/genome.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 namespace l2l::ants {
 namespace {

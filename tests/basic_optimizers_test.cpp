@@ -11,7 +11,7 @@
 #include "l2l/optimizers/genetic_algorithm.hpp"
 #include "l2l/optimizers/grid_search.hpp"
 #include "l2l/optimizers/random_search.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
 using l2l::testing::options_from;

@@ -6,7 +6,7 @@
 
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/optimizees/optimizee.hpp"
-#include "optsuite_harness.hpp"
+#include "support/optsuite_harness.hpp"
 
 using namespace optsuite;
 

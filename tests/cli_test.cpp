@@ -1,98 +1,28 @@
 // End-to-end tests of the `l2l` command: kill -9 and resume, Ctrl-C, bad configs, show, export.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "l2l/storage/run_store.hpp"
-#include "test_support.hpp"
-
-extern char** environ;
+#include "support/process_support.hpp"
+#include "support/store_rows.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
+using l2l::testing::count_generations;
+using l2l::testing::evaluation_rows;
+using l2l::testing::run_l2l;
+using l2l::testing::slurp_file;
+using l2l::testing::start_l2l;
 using l2l::testing::TempDir;
+using l2l::testing::wait_exit_code;
 
 namespace {
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> argv;
-  std::string bin = L2L_BINARY;
-  argv.push_back(bin.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-int wait_code(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
-}
-
-Result cli(const TempDir& dir, const std::vector<std::string>& args) {
-  Result r;
-  const auto out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  r.code = wait_code(spawn(args, out, err));
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-std::int64_t stored_generations(const std::string& path) {
-  if (!std::filesystem::exists(path)) return 0;
-  try {
-    auto store = RunStore::open_reader(path);
-    auto st = store->db().prepare("SELECT count(*) FROM generations");
-    st.step();
-    return st.get_int(0);
-  } catch (...) {
-    return 0;
-  }
-}
-
-std::vector<std::string> rows(const std::string& path) {
-  auto store = RunStore::open_reader(path);
-  auto st = store->db().prepare(
-      "SELECT generation, idx, params, fitness, weighted, status, seed FROM evaluations "
-      "ORDER BY generation, idx");
-  std::vector<std::string> out;
-  while (st.step()) {
-    std::string row;
-    for (int c = 0; c < 7; ++c) row += st.get_text(c) + "|";
-    out.push_back(row);
-  }
-  return out;
-}
 
 // A GA over an optimizee that sleeps 4 ms per evaluation: long enough to kill it mid-run.
 std::string write_slow_experiment(const TempDir& dir, const std::string& experiment_extra = "") {
@@ -109,7 +39,7 @@ std::string write_slow_experiment(const TempDir& dir, const std::string& experim
 }
 
 void wait_for_generations(const std::string& store, std::int64_t n) {
-  for (int i = 0; i < 2000 && stored_generations(store) < n; ++i)
+  for (int i = 0; i < 2000 && count_generations(store) < n; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
@@ -118,12 +48,12 @@ void wait_for_generations(const std::string& store, std::int64_t n) {
 std::int64_t run_full_and_kill_after(const TempDir& dir, const std::string& exp,
                                      const std::string& full, const std::string& killed,
                                      std::int64_t n) {
-  EXPECT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
-  const pid_t pid = spawn({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
+  EXPECT_EQ(run_l2l(dir, {"run", exp, "--out", full, "-q"}).code, 0);
+  const pid_t pid = start_l2l({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
   wait_for_generations(killed, n);
   EXPECT_EQ(kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_code(pid), 128 + SIGKILL);
-  const auto before = stored_generations(killed);
+  EXPECT_EQ(wait_exit_code(pid), 128 + SIGKILL);
+  const auto before = count_generations(killed);
   EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
   return before;
 }
@@ -138,11 +68,11 @@ TEST(Cli, KillDashNineThenResumeEqualsUninterruptedRun) {
   ASSERT_FALSE(::testing::Test::HasFailure());
   EXPECT_GE(before, 8);
 
-  const auto r = cli(dir, {"resume", killed, "-q"});
+  const auto r = run_l2l(dir, {"resume", killed, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("run finished"), std::string::npos);
-  EXPECT_EQ(rows(killed), rows(full));
-  EXPECT_EQ(stored_generations(killed), 40);
+  EXPECT_EQ(evaluation_rows(killed), evaluation_rows(full));
+  EXPECT_EQ(count_generations(killed), 40);
 }
 
 TEST(Cli, KilledBetweenSparseCheckpointsReplaysAndStoresNothingTwice) {
@@ -165,28 +95,28 @@ TEST(Cli, KilledBetweenSparseCheckpointsReplaysAndStoresNothingTwice) {
     EXPECT_LE(ckpt->generation + 1, before);
     EXPECT_LT(before - (ckpt->generation + 1), 5);
   }
-  const auto r = cli(dir, {"resume", killed, "-q"});
+  const auto r = run_l2l(dir, {"resume", killed, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(rows(killed), rows(full));
-  EXPECT_EQ(stored_generations(killed), 40);
+  EXPECT_EQ(evaluation_rows(killed), evaluation_rows(full));
+  EXPECT_EQ(count_generations(killed), 40);
 }
 
 TEST(Cli, InterruptCheckpointsAndSaysHowToResume) {
   TempDir dir;
   const auto exp = write_slow_experiment(dir);
   const auto full = dir.file("full.db"), store = dir.file("int.db");
-  ASSERT_EQ(cli(dir, {"run", exp, "--out", full, "-q"}).code, 0);
-  const pid_t pid = spawn({"run", exp, "--out", store, "-q"}, dir.file("o"), dir.file("e"));
+  ASSERT_EQ(run_l2l(dir, {"run", exp, "--out", full, "-q"}).code, 0);
+  const pid_t pid = start_l2l({"run", exp, "--out", store, "-q"}, dir.file("o"), dir.file("e"));
   wait_for_generations(store, 5);
   kill(pid, SIGINT);
-  EXPECT_EQ(wait_code(pid), 130);
-  EXPECT_NE(slurp(dir.file("o")).find("l2l resume " + store), std::string::npos);
+  EXPECT_EQ(wait_exit_code(pid), 130);
+  EXPECT_NE(slurp_file(dir.file("o")).find("l2l resume " + store), std::string::npos);
   {
     auto s = RunStore::open_reader(store);
     EXPECT_EQ(s->run(1).status, "interrupted");
   }
-  ASSERT_EQ(cli(dir, {"resume", store, "-q"}).code, 0);
-  EXPECT_EQ(rows(store), rows(full));
+  ASSERT_EQ(run_l2l(dir, {"resume", store, "-q"}).code, 0);
+  EXPECT_EQ(evaluation_rows(store), evaluation_rows(full));
 }
 
 TEST(Cli, MisspelledKeyExitsWithCode2NamesKeyAndLineAndCreatesNoStore) {
@@ -194,7 +124,7 @@ TEST(Cli, MisspelledKeyExitsWithCode2NamesKeyAndLineAndCreatesNoStore) {
   const auto exp = dir.file("bad.yaml");
   std::ofstream(exp) << "experiment:\n  seed: 1\noptimizer:\n  type: ga\n  populaton: 10\n"
                         "optimizee:\n  type: function\n  preset: Rastrigin2d\n";
-  const auto r = cli(dir, {"run", exp, "--out", dir.file("x.db")});
+  const auto r = run_l2l(dir, {"run", exp, "--out", dir.file("x.db")});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(exp + ":5: optimizer.populaton: unknown key (did you mean 'population'?)"),
             std::string::npos)
@@ -205,25 +135,25 @@ TEST(Cli, MisspelledKeyExitsWithCode2NamesKeyAndLineAndCreatesNoStore) {
 TEST(Cli, RunShowExportOnTheExample) {
   TempDir dir;
   const auto db = dir.file("x.db");
-  const auto r = cli(dir, {"run", std::string(L2L_EXAMPLES_DIR) + "/rastrigin-ga.yaml", "--out", db,
-                           "--set", "experiment.max_generations=20", "-q"});
+  const auto r = run_l2l(dir, {"run", std::string(L2L_EXAMPLES_DIR) + "/rastrigin-ga.yaml", "--out",
+                               db, "--set", "experiment.max_generations=20", "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("results: " + db), std::string::npos);
-  const auto show = cli(dir, {"show", db, "--json"});
+  const auto show = run_l2l(dir, {"show", db, "--json"});
   ASSERT_EQ(show.code, 0);
   const auto j = nlohmann::json::parse(show.out);
   EXPECT_EQ(j["generations"].get<int>(), 20);
   const double best = j["best"]["fitness"][0].get<double>();
   EXPECT_GE(best, 0.0);
   EXPECT_LT(best, 80.0);  // far below a random point's ~ 10 * (25/3 + 10)
-  const auto ex = cli(dir, {"export", db, "--csv", dir.file("csv")});
+  const auto ex = run_l2l(dir, {"export", db, "--csv", dir.file("csv")});
   ASSERT_EQ(ex.code, 0) << ex.err;
-  const auto evals = slurp(dir.file("csv/evaluations.csv"));
+  const auto evals = slurp_file(dir.file("csv/evaluations.csv"));
   const auto lines = std::count(evals.begin(), evals.end(), '\n');
   EXPECT_EQ(lines, j["evaluations"].get<int>() + 1);  // header + one row per evaluation
   EXPECT_EQ(evals.substr(0, 30), "run,generation,idx,batch,param");
-  EXPECT_EQ(cli(dir, {"export", db, "--json", dir.file("json")}).code, 0);
-  const auto gens = nlohmann::json::parse(slurp(dir.file("json/generations.json")));
+  EXPECT_EQ(run_l2l(dir, {"export", db, "--json", dir.file("json")}).code, 0);
+  const auto gens = nlohmann::json::parse(slurp_file(dir.file("json/generations.json")));
   EXPECT_EQ(gens.size(), 20u);
 }
 
@@ -240,10 +170,10 @@ TEST(Cli, AntsReplayChoosesFromTheLastPopulationOfARunStore) {
                         "optimizee:\n  type: ant_colony\n  hidden: 3\n  ants: 4\n"
                         "  ticks: 300\n"
                         "evaluator:\n  type: threads\n  threads: 2\n";
-  ASSERT_EQ(cli(dir, {"run", exp, "--out", db, "-q"}).code, 0);
+  ASSERT_EQ(run_l2l(dir, {"run", exp, "--out", db, "-q"}).code, 0);
 
-  const auto chosen = cli(dir, {"ants", "replay", db, "--candidates", "6", "--seeds", "1-4",
-                                "--save", dir.file("chosen.csv")});
+  const auto chosen = run_l2l(dir, {"ants", "replay", db, "--candidates", "6", "--seeds", "1-4",
+                                    "--save", dir.file("chosen.csv")});
   ASSERT_EQ(chosen.code, 0) << chosen.err;
   EXPECT_NE(chosen.out.find("4 ants, 300 ticks"), std::string::npos) << chosen.out;
   EXPECT_NE(chosen.out.find("population rank"), std::string::npos) << chosen.out;
@@ -258,7 +188,7 @@ TEST(Cli, AntsReplayChoosesFromTheLastPopulationOfARunStore) {
   }
   EXPECT_EQ(lines, 6);
   auto food_of = [&](const std::vector<std::string>& args) {
-    const auto r = cli(dir, args);
+    const auto r = run_l2l(dir, args);
     EXPECT_EQ(r.code, 0) << r.err;
     return nlohmann::json::parse(r.out)["food_returned"]["mean"].get<double>();
   };
@@ -272,7 +202,7 @@ TEST(Cli, AntsReplayChoosesFromTheLastPopulationOfARunStore) {
                             "--ticks", "300", "--seeds", "1-4", "--json"}));
   EXPECT_LE(first, most);
   // Generation bests the store kept join the candidates, named by their generation.
-  const auto bests = cli(
+  const auto bests = run_l2l(
       dir, {"ants", "replay", db, "--candidates", "2", "--stored-bests", "2", "--seeds", "1-2"});
   ASSERT_EQ(bests.code, 0) << bests.err;
   int named = 0;
@@ -284,24 +214,24 @@ TEST(Cli, AntsReplayChoosesFromTheLastPopulationOfARunStore) {
 
   // A store of another optimizee is refused with exit 2 and a reason.
   const auto other = dir.file("rastrigin.db");
-  ASSERT_EQ(cli(dir, {"run", std::string(L2L_EXAMPLES_DIR) + "/rastrigin-ga.yaml", "--out", other,
-                      "--set", "experiment.max_generations=2", "-q"})
+  ASSERT_EQ(run_l2l(dir, {"run", std::string(L2L_EXAMPLES_DIR) + "/rastrigin-ga.yaml", "--out",
+                          other, "--set", "experiment.max_generations=2", "-q"})
                 .code,
             0);
-  const auto bad = cli(dir, {"ants", "replay", other});
+  const auto bad = run_l2l(dir, {"ants", "replay", other});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("parameters"), std::string::npos) << bad.err;
-  EXPECT_EQ(cli(dir, {"ants", "replay", dir.file("first.csv"), "--candidates", "3"}).code, 2);
+  EXPECT_EQ(run_l2l(dir, {"ants", "replay", dir.file("first.csv"), "--candidates", "3"}).code, 2);
 }
 
 TEST(Cli, ListAndUsageErrors) {
   TempDir dir;
-  const auto r = cli(dir, {"list", "optimizers"});
+  const auto r = run_l2l(dir, {"list", "optimizers"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("tournament_size"), std::string::npos);
-  EXPECT_EQ(cli(dir, {"list", "everything"}).code, 2);
-  EXPECT_EQ(cli(dir, {"show", dir.file("missing.db")}).code, 2);
-  EXPECT_EQ(cli(dir, {"frobnicate"}).code, 2);
+  EXPECT_EQ(run_l2l(dir, {"list", "everything"}).code, 2);
+  EXPECT_EQ(run_l2l(dir, {"show", dir.file("missing.db")}).code, 2);
+  EXPECT_EQ(run_l2l(dir, {"frobnicate"}).code, 2);
 }
 
 // A run with held-out numbers (experiment.test_every: validation; the final test once at the end)
@@ -315,7 +245,7 @@ TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
                         "  store_params: best\n"
                         "optimizer:\n  type: cmaes\n  population: 8\n"
                         "optimizee:\n  type: bbob\n  function: 1\n  dims: 4\n";
-  const auto r = cli(dir, {"run", exp, "--out", db, "-q"});
+  const auto r = run_l2l(dir, {"run", exp, "--out", db, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto held =
       r.out.find("final test of the optimizer's estimate (test set, generation 5): delta_f");
@@ -328,7 +258,7 @@ TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
   EXPECT_LT(val, r.out.find("generations 6")) << r.out;
   EXPECT_LT(held, best);
 
-  const auto show = cli(dir, {"show", db});
+  const auto show = run_l2l(dir, {"show", db});
   ASSERT_EQ(show.code, 0) << show.err;
   const auto s_held =
       show.out.find("final test of the optimizer's estimate (test set) (generation 5):");
@@ -349,11 +279,11 @@ TEST(Cli, HeldOutMetricsLeadTheSummaryShowAndReport) {
   }
 
   const auto html = dir.file("h.html");
-  const auto rep = cli(dir, {"report", db, "-o", html});
+  const auto rep = run_l2l(dir, {"report", db, "-o", html});
   if (rep.code == 2 && rep.err.find("Vega") != std::string::npos)
     GTEST_SKIP() << "Vega libraries not installed (bash scripts/install-js.sh)";
   ASSERT_EQ(rep.code, 0) << rep.err;
-  const auto page = slurp(html);
+  const auto page = slurp_file(html);
   const auto header = page.substr(0, page.find("</header>"));
   EXPECT_NE(header.find("final test delta_f "), std::string::npos) << header;
   EXPECT_LT(header.find("final test delta_f "), header.find("validation delta_f ")) << header;

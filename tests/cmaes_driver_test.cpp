@@ -5,26 +5,13 @@
 #include <filesystem>
 
 #include "l2l/experiment/experiment.hpp"
-#include "l2l/storage/run_store.hpp"
-#include "test_support.hpp"
+#include "support/store_rows.hpp"
+#include "support/test_support.hpp"
 
 namespace {
 
+using l2l::testing::evaluation_rows;
 using l2l::testing::TempDir;
-
-std::vector<std::string> evaluation_rows(const std::string& path) {
-  auto store = l2l::RunStore::open_reader(path);
-  auto st = store->db().prepare(
-      "SELECT generation, idx, params, fitness, weighted, status, seed FROM evaluations ORDER BY "
-      "generation, idx");
-  std::vector<std::string> rows;
-  while (st.step()) {
-    std::string row;
-    for (int c = 0; c < 7; ++c) row += st.get_text(c) + "|";
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 l2l::RunOutcome run(const std::string& store, const std::vector<std::string>& sets) {
   l2l::RunOptions o;

@@ -4,7 +4,7 @@
 
 #include "l2l/config/config.hpp"
 #include "l2l/experiment/experiment.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
 using l2l::testing::options_from;

@@ -1,23 +1,12 @@
 #include "l2l/optimizers/cross_entropy.hpp"
 
 #include "l2l/optimizers/ce_distribution.hpp"
-#include "optsuite_harness.hpp"
+#include "support/optsuite_harness.hpp"
 
 using namespace optsuite;
 
 namespace {
 const std::string kCe = "type: cross_entropy\npop_size: 40\n";
-
-// Asks, evaluates every candidate with value(i, params) (raw values, minimized) and tells.
-void tell_values(l2l::Optimizer& opt, Driver& d,
-                 const std::function<double(std::size_t, const std::vector<double>&)>& value) {
-  auto batch = d.ask(opt);
-  std::vector<l2l::Evaluation> evals(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) evals[i].fitness = {value(i, batch[i].params)};
-  opt.tell(batch, evals);
-  d.history.push_back(batch);
-  ++d.generation;
-}
 }  // namespace
 
 TEST(CrossEntropy, ReachesTargetOnSphereWithEveryDistribution) {

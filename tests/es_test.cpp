@@ -1,6 +1,6 @@
 #include "l2l/optimizers/es.hpp"
 
-#include "optsuite_harness.hpp"
+#include "support/optsuite_harness.hpp"
 
 using namespace optsuite;
 

@@ -9,7 +9,8 @@
 #include "l2l/experiment/experiment.hpp"
 #include "l2l/storage/hall_of_fame.hpp"
 #include "l2l/storage/run_summary.hpp"
-#include "test_support.hpp"
+#include "support/store_rows.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
 using l2l::testing::TempDir;
@@ -37,17 +38,7 @@ RunOutcome run_config(const std::string& yaml, const std::string& store,
 
 // Every column of the evaluations table that must not depend on timing or placement.
 std::vector<std::string> evaluation_rows(const std::string& path) {
-  auto store = RunStore::open_reader(path);
-  auto st = store->db().prepare(
-      "SELECT generation, idx, params, fitness, weighted, status, error, metrics, seed FROM "
-      "evaluations ORDER BY generation, idx");
-  std::vector<std::string> rows;
-  while (st.step()) {
-    std::string row;
-    for (int c = 0; c < 9; ++c) row += st.get_text(c) + "|";
-    rows.push_back(row);
-  }
-  return rows;
+  return l2l::testing::evaluation_rows(path, l2l::testing::kEvaluationColumnsWithOutcome);
 }
 
 std::int64_t count(const std::string& path, const std::string& sql) {

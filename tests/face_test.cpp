@@ -1,23 +1,12 @@
 #include "l2l/optimizers/face.hpp"
 
-#include "optsuite_harness.hpp"
+#include "support/optsuite_harness.hpp"
 
 using namespace optsuite;
 
 namespace {
 const std::string kFace =
     "type: face\nmin_pop_size: 20\nmax_pop_size: 60\nn_expand: 15\nn_elite: 5\n";
-
-// Asks and tells raw values value(i) (minimized); returns the batch size.
-std::size_t tell_values(l2l::Optimizer& opt, Driver& d,
-                        const std::function<double(std::size_t)>& value) {
-  auto batch = d.ask(opt);
-  std::vector<l2l::Evaluation> evals(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) evals[i].fitness = {value(i)};
-  opt.tell(batch, evals);
-  ++d.generation;
-  return batch.size();
-}
 }  // namespace
 
 TEST(Face, ReachesTargetOnSphere) {

@@ -1,6 +1,6 @@
 #include "l2l/optimizers/gradient_descent.hpp"
 
-#include "optsuite_harness.hpp"
+#include "support/optsuite_harness.hpp"
 
 using namespace optsuite;
 

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "process_support.hpp"
-#include "test_support.hpp"
+#include "support/process_support.hpp"
+#include "support/test_support.hpp"
 
 namespace l2l {
 namespace {

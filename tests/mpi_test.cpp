@@ -8,8 +8,9 @@
 #include <fstream>
 #include <set>
 
-#include "process_support.hpp"
-#include "test_support.hpp"
+#include "support/process_support.hpp"
+#include "support/store_rows.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
 namespace lt = l2l::testing;

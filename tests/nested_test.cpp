@@ -11,7 +11,7 @@
 #include "l2l/experiment/nested/binding.hpp"
 #include "l2l/experiment/nested/nested_optimizee.hpp"
 #include "l2l/experiment/nested/reduction.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
 using l2l::testing::TempDir;

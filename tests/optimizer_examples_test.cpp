@@ -6,25 +6,16 @@
 #include <filesystem>
 
 #include "l2l/experiment/experiment.hpp"
-#include "l2l/storage/run_store.hpp"
-#include "test_support.hpp"
+#include "support/example_targets.hpp"
+#include "support/store_rows.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
+using l2l::testing::evaluation_rows;
+using l2l::testing::kExampleTargets;
 using l2l::testing::TempDir;
 
 namespace {
-
-// Best raw value (the benchmark functions are minimized) within the example's budget.
-const std::vector<std::pair<std::string, double>> kTargets = {
-    {"es-rastrigin", 8.0},
-    {"nes-rastrigin", 12.0},
-    {"xnes-rosenbrock", 1e-5},
-    {"cross_entropy-rastrigin", 5.0},
-    {"face-rastrigin", 35.0},
-    {"simulated_annealing-rastrigin", 30.0},
-    {"parallel_tempering-rastrigin", 35.0},
-    {"gradient_descent-sphere", 0.05},
-};
 
 std::string example(const std::string& name) {
   return (std::filesystem::path(L2L_EXAMPLES_DIR) / (name + ".yaml")).string();
@@ -39,25 +30,11 @@ RunOutcome run(const std::string& name, const std::string& store,
   return exp.run();
 }
 
-std::vector<std::string> evaluation_rows(const std::string& path) {
-  auto store = RunStore::open_reader(path);
-  auto st = store->db().prepare(
-      "SELECT generation, idx, params, fitness, weighted, status, seed FROM evaluations "
-      "ORDER BY generation, idx");
-  std::vector<std::string> rows;
-  while (st.step()) {
-    std::string row;
-    for (int c = 0; c < 7; ++c) row += st.get_text(c) + "|";
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 }  // namespace
 
 TEST(OptimizerExamples, ReachTheirDocumentedTargets) {
   TempDir dir;
-  for (const auto& [name, target] : kTargets) {
+  for (const auto& [name, target] : kExampleTargets) {
     const auto out = run(name, dir.file(name + ".db"), {"experiment.store_level=generations"});
     EXPECT_EQ(out.status, "finished") << name;
     ASSERT_FALSE(out.best_fitness.empty()) << name;
@@ -68,7 +45,7 @@ TEST(OptimizerExamples, ReachTheirDocumentedTargets) {
 
 TEST(OptimizerExamples, StoppedAndResumedEqualsUninterrupted) {
   TempDir dir;
-  for (const auto& [name, target] : kTargets) {
+  for (const auto& [name, target] : kExampleTargets) {
     SCOPED_TRACE(name);
     const auto full = dir.file(name + "-full.db"), part = dir.file(name + "-part.db");
     const auto a = run(name, full, {"experiment.max_generations=40"});

@@ -1,21 +1,11 @@
 #include "l2l/optimizers/parallel_tempering.hpp"
 
-#include "optsuite_harness.hpp"
+#include "support/optsuite_harness.hpp"
 
 using namespace optsuite;
 
 namespace {
 const std::string kPt = "type: parallel_tempering\nn_chains: 6\nt_min: 0.1\nt_max: 10\n";
-
-std::size_t tell_values(l2l::Optimizer& opt, Driver& d,
-                        const std::function<double(std::size_t)>& value) {
-  auto batch = d.ask(opt);
-  std::vector<l2l::Evaluation> evals(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) evals[i].fitness = {value(i)};
-  opt.tell(batch, evals);
-  ++d.generation;
-  return batch.size();
-}
 }  // namespace
 
 TEST(ParallelTempering, SwapProbabilityIsTheMetropolisCriterion) {

@@ -12,8 +12,9 @@
 #include "l2l/evaluation/wire.hpp"
 #include "l2l/evaluation/worker.hpp"
 #include "l2l/optimizees/fault.hpp"
-#include "process_support.hpp"
-#include "test_support.hpp"
+#include "support/process_support.hpp"
+#include "support/store_rows.hpp"
+#include "support/test_support.hpp"
 
 using namespace l2l;
 namespace lt = l2l::testing;

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +29,7 @@
 #include "l2l/storage/export.hpp"
 #include "l2l/storage/hall_of_fame.hpp"
 #include "report_fixtures.hpp"
-#include "test_support.hpp"
+#include "support/process_support.hpp"
 
 extern char** environ;
 
@@ -84,33 +83,6 @@ json page_data(const std::string& html) {
   const auto a = html.find(open);
   const auto b = html.find("</script>", a);
   return json::parse(html.substr(a + open.size(), b - a - open.size()));
-}
-
-struct Proc {
-  int code = -1;
-  std::string out, err;
-};
-
-Proc run_l2l(const TempDir& dir, std::vector<std::string> args, const std::string& tag = "cmd") {
-  const auto out = dir.file(tag + ".out"), err = dir.file(tag + ".err");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::string bin = L2L_BINARY;
-  std::vector<char*> argv = {bin.data()};
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Proc p;
-  p.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  p.out = slurp(out);
-  p.err = slurp(err);
-  return p;
 }
 
 bool have_real_js() {

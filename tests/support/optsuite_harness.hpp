@@ -12,6 +12,7 @@
 #include <memory>
 #include <numbers>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "l2l/core/options.hpp"
@@ -125,6 +126,25 @@ struct Driver {
     for (int g = 0; g < generations && !opt.stop_reason(); ++g) step(opt);
   }
 };
+
+// One generation with values chosen by the test instead of the objective: asks, tells
+// value(i) or value(i, params) (raw values, minimized) for candidate i, and records the batch
+// in the history as step() does. Returns the batch size, for optimizers that resize it.
+template <class Value>
+std::size_t tell_values(l2l::Optimizer& opt, Driver& d, const Value& value) {
+  auto batch = d.ask(opt);
+  std::vector<l2l::Evaluation> evals(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if constexpr (std::is_invocable_v<const Value&, std::size_t, const std::vector<double>&>)
+      evals[i].fitness = {value(i, batch[i].params)};
+    else
+      evals[i].fitness = {value(i)};
+  }
+  opt.tell(batch, evals);
+  d.history.push_back(batch);
+  ++d.generation;
+  return batch.size();
+}
 
 inline double objective_at_estimate(const l2l::Optimizer& opt, const Objective& f) {
   auto e = opt.estimate();

@@ -3,6 +3,7 @@
 // behind: spawning with captured output, descendants of a process, waiting for them to vanish.
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -17,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "l2l/storage/run_store.hpp"
+#include "test_support.hpp"
 
 extern char** environ;
 
@@ -35,26 +36,51 @@ inline std::string slurp_file(const std::string& path) {
   return ss.str();
 }
 
-// Starts argv[0] (a path) in its own process group with stdout/stderr to files.
-inline pid_t start_process(const std::vector<std::string>& args, const std::string& out,
-                           const std::string& err) {
+// How a child starts. `detached`: in its own process group with stdin from /dev/null, so a
+// test can signal the whole tree (mpirun and its ranks) and no child reads the terminal.
+// `attached`: in the test's group with its stdin, like a command typed in a shell.
+enum class Spawn { detached, attached };
+
+// Starts args[0] (a path) with stdout/stderr to the files `out` and `err`; sets `pid` and
+// returns posix_spawn's result (0 on success, else an errno value).
+inline int spawn_child(const std::vector<std::string>& args, const std::string& out,
+                       const std::string& err, Spawn how, pid_t& pid) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (how == Spawn::detached) posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
+  if (how == Spawn::detached) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   std::vector<std::string> copy = args;
   std::vector<char*> argv;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, copy[0].c_str(), &fa, &attr, argv.data(), environ) != 0) pid = -1;
+  const int rc = posix_spawn(&pid, copy[0].c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
+  return rc;
+}
+
+// Starts argv[0] (a path) detached with stdout/stderr to files; -1 if it could not start.
+inline pid_t start_process(const std::vector<std::string>& args, const std::string& out,
+                           const std::string& err) {
+  pid_t pid = -1;
+  return spawn_child(args, out, err, Spawn::detached, pid) == 0 ? pid : -1;
+}
+
+// Starts the l2l binary under test with `args` (after argv[0]), attached, stdout/stderr to
+// files; a failed start fails the test.
+inline pid_t start_l2l(const std::vector<std::string>& args, const std::string& out,
+                       const std::string& err) {
+  std::vector<std::string> full = {L2L_BINARY};
+  full.insert(full.end(), args.begin(), args.end());
+  pid_t pid = 0;
+  EXPECT_EQ(spawn_child(full, out, err, Spawn::attached, pid), 0);
   return pid;
 }
 
@@ -130,40 +156,17 @@ inline std::set<pid_t> wait_gone(const std::set<pid_t>& pids, double seconds = 2
   return left;
 }
 
-inline std::int64_t count_generations(const std::string& path) {
-  if (!std::filesystem::exists(path)) return 0;
-  try {
-    auto store = RunStore::open_reader(path);
-    auto st = store->db().prepare("SELECT count(*) FROM generations");
-    st.step();
-    return st.get_int(0);
-  } catch (...) {
-    return 0;
-  }
-}
-
-// The evaluations of a store as comparable text rows (everything that must not depend on the
-// evaluator: generation, index, parameters, fitness, status, seed).
-inline std::vector<std::string> evaluation_rows(const std::string& path) {
-  auto store = RunStore::open_reader(path);
-  auto st = store->db().prepare(
-      "SELECT generation, idx, params, fitness, weighted, status, seed FROM evaluations "
-      "ORDER BY generation, idx");
-  std::vector<std::string> out;
-  while (st.step()) {
-    std::string row;
-    for (int c = 0; c < 7; ++c) row += st.get_text(c) + "|";
-    out.push_back(row);
-  }
-  return out;
-}
-
-inline std::vector<std::string> column(const std::string& path, const std::string& sql) {
-  auto store = RunStore::open_reader(path);
-  auto st = store->db().prepare(sql);
-  std::vector<std::string> out;
-  while (st.step()) out.push_back(st.get_text(0));
-  return out;
+// Runs the l2l binary with `args` to the end, its output kept in `tag`.out and `tag`.err under
+// `dir`; commands that run at the same time (a `show --follow` beside its `run`) need their
+// own tags so that they do not write into each other's files.
+inline ProcessOutcome run_l2l(const TempDir& dir, const std::vector<std::string>& args,
+                              const std::string& tag = "cmd") {
+  ProcessOutcome r;
+  const auto out = dir.file(tag + ".out"), err = dir.file(tag + ".err");
+  r.code = wait_exit_code(start_l2l(args, out, err));
+  r.out = slurp_file(out);
+  r.err = slurp_file(err);
+  return r;
 }
 
 }  // namespace l2l::testing
