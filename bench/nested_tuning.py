@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import statistics
+import struct
 import subprocess
 import tempfile
 import time
@@ -33,7 +34,10 @@ def best_outer(db):
     row = db.execute(
         "select generation, idx, params, weighted from evaluations where run = ? and status = 'ok' "
         "order by weighted desc, generation, idx limit 1", (outer[0],)).fetchone()
-    return outer[0], dict(zip(names, json.loads(row[2]))), row[3], (row[0], row[1])
+    # params: a little-endian float64 blob (store schema 2) or JSON text (schema 1).
+    params = (struct.unpack(f"<{len(row[2]) // 8}d", row[2]) if isinstance(row[2], bytes)
+              else json.loads(row[2]))
+    return outer[0], dict(zip(names, params)), row[3], (row[0], row[1])
 
 
 def inner_config(db, outer_run):

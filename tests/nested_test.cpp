@@ -11,6 +11,7 @@
 #include "l2l/experiment/nested/binding.hpp"
 #include "l2l/experiment/nested/nested_optimizee.hpp"
 #include "l2l/experiment/nested/reduction.hpp"
+#include "l2l/storage/vector_codec.hpp"
 #include "support/test_support.hpp"
 
 using namespace l2l;
@@ -150,7 +151,7 @@ TEST(Nested, InnerRunsAreStoredAsARunTreeAndDefineTheOuterFitness) {
   int checked = 0;
   while (st.step()) {
     const auto g = st.get_int(0), i = st.get_int(1);
-    const double outer = nlohmann::json::parse(st.get_text(2))[0].get<double>();
+    const double outer = l2l::column_doubles(st, 2).at(0);
     double worst = -INFINITY;
     for (int t = 0; t < 2; ++t) {
       const auto child = store->find_child(1, g, i, t);

@@ -1,8 +1,10 @@
 """Reading a run store (one SQLite file per run) as pandas DataFrames.
 
 Plain ``sqlite3`` + pandas: the store is read-only here and may be open while the engine writes
-(WAL mode). JSON columns (params, fitness, metrics, info, best_params, ...) are decoded; params
-are spread into one column per element (``p.x``, ``p.w[3]``) when ``expand=True``.
+(WAL mode). Vector columns (params, fitness, best_fitness, best_params) are decoded to lists
+of floats from the store's little-endian float64 blobs (or, in stores of schema 1, from JSON
+text), JSON columns (metrics, info, ...) to Python objects; params are spread into one column
+per element (``p.x``, ``p.w[3]``) when ``expand=True``.
 """
 
 import json
@@ -15,6 +17,18 @@ __all__ = ["RunStore", "open_run"]
 
 def _loads(v):
     return json.loads(v) if isinstance(v, str) and v else None
+
+
+def _vector(v):
+    """A vector column: float64 blob (schema 2), JSON array text (schema 1, null -> nan), or
+    None for SQL NULL."""
+    if v is None:
+        return None
+    if isinstance(v, (bytes, memoryview)):
+        return np.frombuffer(bytes(v), dtype="<f8").tolist()
+    if isinstance(v, str) and v:
+        return [float("nan") if x is None else float(x) for x in json.loads(v)]
+    return None
 
 
 class RunStore:
@@ -69,8 +83,9 @@ class RunStore:
         """Per-generation statistics of the weighted fitness (best, quantiles, mean, worst)."""
         df = self.sql("SELECT * FROM generations WHERE run = ? ORDER BY generation",
                       (self._run_id(run),))
-        for col in ("best_fitness", "best_params", "info"):
-            df[col] = df[col].map(_loads)
+        for col in ("best_fitness", "best_params"):
+            df[col] = df[col].map(_vector)
+        df["info"] = df["info"].map(_loads)
         return df
 
     def evaluations(self, run=None, expand=True):
@@ -81,8 +96,8 @@ class RunStore:
         run_id = self._run_id(run)
         df = self.sql("SELECT * FROM evaluations WHERE run = ? ORDER BY generation, idx",
                       (run_id,))
-        df["params"] = df["params"].map(_loads)
-        df["fitness"] = df["fitness"].map(_loads)
+        df["params"] = df["params"].map(_vector)
+        df["fitness"] = df["fitness"].map(_vector)
         df["metrics"] = df["metrics"].map(lambda v: _loads(v) or {})
         if df["seed"].dtype == np.int64:
             # SQLite integers are signed; evaluation seeds are unsigned 64-bit.

@@ -469,20 +469,40 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
         ckpt.driver = st.to_json();
         checkpoints.saved(ckpt.optimizer.size());
       }
+      // A large generation goes to the store's writer thread, which commits it while the next
+      // one is evaluated; a small one is written at once (RunStore::worth_a_background_write).
+      GenerationRecord brief;
+      brief.generation = rec.generation;
+      brief.evaluations = rec.evaluations;
+      brief.seconds = rec.seconds;
+      std::size_t blob_bytes = ckpt.optimizer.size();
+      for (const auto& a : artifacts) blob_bytes += a.data.size();
       const auto t_store = clock::now();
-      store.record_generation(run_id, rec, batch, evals, weighted, ckpt, artifacts,
-                              spec_.store_level, spec_.store_outputs, all_params, checkpoint_time);
+      if (store.worth_a_background_write(spec_.store_level, batch.size(), blob_bytes))
+        store.record_generation_async({run_id, std::move(rec), std::move(batch), std::move(evals),
+                                       std::move(weighted), std::move(ckpt), std::move(artifacts),
+                                       spec_.store_level, spec_.store_outputs, all_params,
+                                       checkpoint_time});
+      else
+        store.record_generation(run_id, rec, batch, evals, weighted, ckpt, artifacts,
+                                spec_.store_level, spec_.store_outputs, all_params,
+                                checkpoint_time);
       st.elapsed += std::chrono::duration<double>(clock::now() - t_store).count();
-      progress.update(snapshot(st, rec));
+      progress.update(snapshot(st, brief));
 
       if (stop_reason.empty() && interrupt_requested()) {
         stop_reason = "interrupted";
         status = "interrupted";
       }
     }
+    store.flush();  // a failed write of the last generations fails the run here
   } catch (const std::exception& e) {
     progress.finish();
-    store.update_run_status(run_id, "failed", e.what());
+    try {
+      store.update_run_status(run_id, "failed", e.what());
+    } catch (const std::exception&) {
+      // The store itself failed: the original error is the one to report.
+    }
     throw;
   }
   progress.finish();

@@ -17,6 +17,7 @@
 #include "l2l/report/section_context.hpp"
 #include "l2l/storage/hall_of_fame.hpp"
 #include "l2l/storage/run_summary.hpp"
+#include "l2l/storage/vector_codec.hpp"
 
 namespace l2l::report {
 
@@ -266,8 +267,8 @@ json Collector::parameter_section() {
   for (auto p : picks) {
     st.bind(1, run_id_).bind(2, gen_ids[p]).bind(3, static_cast<std::int64_t>(limit));
     while (st.step()) {
-      if (st.get_text(1).empty()) continue;  // not stored (experiment.store_params)
-      if (!parse_number_array(st.get_text(1), x) || x.size() != d) {
+      if (st.is_null(1)) continue;  // not stored (experiment.store_params)
+      if (!try_column_doubles(st, 1, x) || x.size() != d) {
         ++malformed;
         continue;
       }

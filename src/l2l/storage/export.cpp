@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "l2l/core/error.hpp"
+#include "l2l/storage/vector_codec.hpp"
 
 namespace l2l {
 
@@ -56,9 +57,14 @@ std::vector<std::string> export_store(RunStore& store, const std::string& dir, E
     // Blob columns (by the schema's declared type, so the header does not depend on whether the
     // first row's value happens to be NULL) are exported as their size: <column>_bytes.
     std::vector<std::string> names;
-    std::vector<bool> is_blob;
+    std::vector<bool> is_blob, is_vector;
     for (int c = 0; c < ncol; ++c) {
-      is_blob.push_back(st.column_decltype(c) == "BLOB");
+      // Parameters and fitness are float64 blobs in the store (vector_codec.hpp) and JSON
+      // arrays in an export, as they were in stores of schema 1.
+      const auto column = st.column_name(c);
+      is_vector.push_back(column == "params" || column == "fitness" || column == "best_fitness" ||
+                          column == "best_params");
+      is_blob.push_back(!is_vector.back() && st.column_decltype(c) == "BLOB");
       names.push_back(st.column_name(c) + (is_blob.back() ? "_bytes" : ""));
     }
     if (format == ExportFormat::csv) {
@@ -74,6 +80,12 @@ std::vector<std::string> export_store(RunStore& store, const std::string& dir, E
       for (int c = 0; c < ncol; ++c) {
         const auto& name = names[static_cast<std::size_t>(c)];
         std::string cell;
+        if (is_vector[static_cast<std::size_t>(c)]) {
+          row[name] = column_doubles_json(st, c);
+          if (!row[name].is_null()) cell = row[name].dump();
+          if (format == ExportFormat::csv) out << (c ? "," : "") << csv_field(cell);
+          continue;
+        }
         const int type = is_blob[static_cast<std::size_t>(c)] && st.column_type(c) != SQLITE_NULL
                              ? SQLITE_BLOB
                              : st.column_type(c);

@@ -10,7 +10,9 @@ namespace l2l {
 enum class ExportFormat { csv, json };
 
 // Writes DIR/<table>.csv (or .json) for runs, generations, evaluations, checkpoints and
-// artifacts. Blob columns are replaced by their size in bytes (<column>_bytes). Returns the files.
+// artifacts. The vector columns (params, fitness, best_fitness, best_params) become JSON arrays
+// (non-finite values null), whichever schema wrote them; other blob columns are replaced by their
+// size in bytes (<column>_bytes). Returns the files.
 std::vector<std::string> export_store(RunStore& store, const std::string& dir, ExportFormat fmt,
                                       std::optional<std::int64_t> only_run = std::nullopt);
 

@@ -1,5 +1,7 @@
 #include "l2l/storage/hall_of_fame.hpp"
 
+#include "l2l/storage/vector_codec.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -96,21 +98,24 @@ nlohmann::json hall_of_fame(RunStore& store, std::int64_t run_id, std::size_t n)
   auto st = store.db().prepare(
       "SELECT generation, idx, fitness, metrics, params, max(weighted), avg(weighted), count(*) "
       "FROM evaluations WHERE run=?1 AND status='ok' AND weighted IS NOT NULL "
-      "GROUP BY CASE WHEN params IS NULL OR params = '' "
+      "GROUP BY CASE WHEN params IS NULL OR length(params) = 0 "
       "THEN 'row ' || generation || ' ' || idx ELSE params END "
       "ORDER BY avg(weighted) DESC, max(weighted) DESC, generation, idx LIMIT ?2");
   st.bind(1, run_id).bind(2, static_cast<std::int64_t>(n));
   auto out = nlohmann::json::array();
   while (st.step()) {
-    out.push_back({{"rank", out.size() + 1},
-                   {"generation", st.get_int(0)},
-                   {"index", st.get_int(1)},
-                   {"weighted", finite_or_null(st.get_double(5))},
-                   {"mean_weighted", finite_or_null(st.get_double(6))},
-                   {"evaluations", st.get_int(7)},
-                   {"fitness", parse_or(st.get_text(2), nlohmann::json::array())},
-                   {"metrics", parse_or(st.get_text(3), nlohmann::json::object())},
-                   {"params", named_params(names, parse_or(st.get_text(4), nullptr))}});
+    out.push_back(
+        {{"rank", out.size() + 1},
+         {"generation", st.get_int(0)},
+         {"index", st.get_int(1)},
+         {"weighted", finite_or_null(st.get_double(5))},
+         {"mean_weighted", finite_or_null(st.get_double(6))},
+         {"evaluations", st.get_int(7)},
+         {"fitness", st.is_null(2) ? nlohmann::json::array() : column_doubles_json(st, 2)},
+         {"metrics", parse_or(st.get_text(3), nlohmann::json::object())},
+         {"params", named_params(names, st.is_null(4) || st.get_text(4).empty()
+                                            ? nlohmann::json()
+                                            : column_doubles_json(st, 4))}});
   }
   return out;
 }

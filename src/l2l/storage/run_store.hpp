@@ -18,6 +18,7 @@
 
 #include "l2l/core/candidate.hpp"
 #include "l2l/core/evaluation.hpp"
+#include "l2l/storage/background_writer.hpp"
 #include "l2l/storage/sqlite.hpp"
 
 namespace l2l {
@@ -63,6 +64,22 @@ struct Checkpoint {
   nlohmann::json driver;         // the experiment driver's own counters
 };
 
+// A generation as the driver hands it to record_generation_async: owned, because the driver goes
+// on with the next one while it is written.
+struct PendingGeneration {
+  std::int64_t run = 0;
+  GenerationRecord record;
+  std::vector<Candidate> batch;
+  std::vector<Evaluation> evals;
+  std::vector<double> weighted;
+  Checkpoint checkpoint;
+  std::vector<Artifact> optimizer_artifacts;
+  StoreLevel level = StoreLevel::evaluations;
+  bool store_outputs = false;
+  bool store_params = true;
+  bool write_checkpoint = true;
+};
+
 class RunStore {
  public:
   // Creates a new store (refusing an existing file unless overwrite) and takes the writer lock.
@@ -88,6 +105,15 @@ class RunStore {
                          std::span<const Artifact> optimizer_artifacts, StoreLevel level,
                          bool store_outputs, bool store_params = true,
                          bool write_checkpoint = true);
+  // record_generation on the store's writer thread (background_writer.hpp): returns at once
+  // unless the previous generation is still being written. Every other method of this object
+  // first waits for what is queued, so its callers see every generation they handed over.
+  void record_generation_async(PendingGeneration generation);
+  // Whether a generation of this size is better written in the background than at once.
+  bool worth_a_background_write(StoreLevel level, std::size_t candidates,
+                                std::size_t blob_bytes) const;
+  // Waits until every queued generation is committed; throws what a failed write threw.
+  void flush();
   // Removes what a run stored after `generation` (evaluations, generations, artifacts): a run
   // resumed from an older checkpoint replays those generations.
   void truncate_after(std::int64_t run, std::int64_t generation);
@@ -105,18 +131,29 @@ class RunStore {
   const std::string& path() const { return path_; }
   // Direct access for readers (show, export, report). Not synchronised: writers sharing a store
   // across threads (nested experiments) go through the methods above, which lock.
-  sql::Database& db() { return *db_; }
+  sql::Database& db() {
+    flush();
+    return *db_;
+  }
 
  private:
   RunStore(std::string path, std::unique_ptr<sql::Database> db, int lock_fd);
   void create_schema();
   void prepare_writers();
+  void write_generation(const PendingGeneration& p);
+  void write_generation(std::int64_t run, const GenerationRecord& g,
+                        std::span<const Candidate> batch, std::span<const Evaluation> evals,
+                        std::span<const double> weighted, const Checkpoint& checkpoint,
+                        std::span<const Artifact> optimizer_artifacts, StoreLevel level,
+                        bool store_outputs, bool store_params, bool write_checkpoint);
 
   std::string path_;
   std::unique_ptr<sql::Database> db_;
   int lock_fd_ = -1;
   std::recursive_mutex mu_;  // inner runs of nested experiments write from evaluator threads
   std::unique_ptr<sql::Statement> insert_eval_, insert_gen_, upsert_ckpt_, insert_artifact_;
+  // Writer stores only; declared last so that it is destroyed (finishing its queue) first.
+  std::unique_ptr<BackgroundWriter<PendingGeneration>> writer_;
 };
 
 // Appends v as a JSON array with round-trip precision (non-finite values become null).

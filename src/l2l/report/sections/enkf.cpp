@@ -13,6 +13,7 @@
 #include "l2l/report/chart_data.hpp"
 #include "l2l/report/page_text.hpp"
 #include "l2l/report/report_section.hpp"
+#include "l2l/storage/vector_codec.hpp"
 
 namespace l2l::report {
 
@@ -163,7 +164,7 @@ json EnkfSection::collect(SectionContext& ctx) const {
       st.bind(1, ctx.run_id()).bind(2, it->generation);
       std::vector<double> x;
       while (st.step())
-        if (parse_number_array(st.get_text(0), x) && x.size() == d)
+        if (try_column_doubles(st, 0, x) && x.size() == d)
           members.emplace_back(x.begin() + static_cast<std::ptrdiff_t>(first),
                                x.begin() + static_cast<std::ptrdiff_t>(first + size));
       st.reset();
