@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import textwrap
 
@@ -315,6 +316,37 @@ def test_top_is_the_hall_of_fame_of_distinct_individuals(tmp_path, l2l_binary):
     assert [r["mean_weighted"] for r in json.loads(cli.stdout)] == top["mean_weighted"].tolist()
     with pytest.raises(ValueError):
         store.top(0)
+
+
+def test_a_store_of_schema_1_opens_as_before(tmp_path, l2l_binary):
+    # tests/data/schema1-store.sql: a store written by the l2l of before the float64 blobs, whose
+    # vectors are JSON text. The reader decodes both kinds, and `l2l show` reads it too.
+    sql = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data", "schema1-store.sql")
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    with open(sql) as f:
+        con.executescript(f.read())
+    raw = con.execute("SELECT params, fitness FROM evaluations ORDER BY generation, idx").fetchall()
+    con.close()
+    store = l2l.open_run(path)
+    ev = store.evaluations()
+    assert len(ev) == 12
+    assert ev["params"].tolist() == [json.loads(p) for p, _ in raw]
+    assert ev["fitness"].tolist() == [json.loads(f) for _, f in raw]
+    assert ev["p.x[0]"].tolist() == [json.loads(p)[0] for p, _ in raw]
+    gens = store.generations()
+    assert all(len(b) == 2 for b in gens["best_params"])
+    cli = subprocess.run([l2l_binary, "show", str(path), "--json"], check=True,
+                         capture_output=True, text=True)
+    shown = json.loads(cli.stdout)
+    assert shown["name"] == "schema1" and shown["evaluations"] == 12
+    assert [shown["best"]["params"]["x[0]"], shown["best"]["params"]["x[1]"]] in [
+        json.loads(p) for p, _ in raw]
+    # A new store holds blobs, decoded to the same kind of lists.
+    res = l2l.Experiment(optimizee=Sphere(), out=tmp_path / "new.db",
+                         **ga(population=4, generations=2)).run()
+    new = l2l.open_run(res.store_path).evaluations()
+    assert all(isinstance(p, list) and len(p) == 3 for p in new["params"])
 
 
 def test_store_without_parameters(tmp_path):
