@@ -5,13 +5,15 @@
 
 Used to show that a change of structure changed no result: every table is read in primary-key
 order and compared cell by cell, except wall-clock columns (times, durations, rates inside the
-generations' `info`) and the worker that happened to evaluate a candidate. Exit status 0 when the
+generations' `info`) and the worker that happened to evaluate a candidate; vectors are compared
+as numbers, so a store of schema 1 (JSON text) compares with one of schema 2 (float64 blobs). Exit status 0 when the
 stores agree, 1 with the first differences printed otherwise. Nested runs: make both stores with
 `--evaluator serial`, because under threads the child runs' ids follow the order in which inner
 runs finish.
 """
 import json
 import sqlite3
+import struct
 import sys
 
 # Columns whose value is a time, a duration or a thread/host name: not results.
@@ -23,6 +25,19 @@ CLOCK = {
 }
 # Keys of JSON columns that hold timings.
 CLOCK_KEYS = {"seconds", "elapsed", "elapsed_seconds", "evals_per_second", "wall_seconds", "inner_seconds"}
+
+
+# Vectors are float64 blobs in stores of schema 2 and JSON text in schema 1: compared as numbers,
+# so that stores of either schema compare.
+VECTORS = {"params", "fitness", "best_fitness", "best_params"}
+
+
+def vector(value):
+    if isinstance(value, bytes):
+        return tuple(struct.unpack(f"<{len(value) // 8}d", value))
+    if isinstance(value, str) and value[:1] == "[":
+        return tuple(float("nan") if x is None else float(x) for x in json.loads(value))
+    return value
 
 
 def strip_clock(value):
@@ -48,7 +63,8 @@ def rows(db, table):
     keep = [c for c in cols if c not in CLOCK.get(table, set())]
     order = ", ".join(cols[:3]) if table != "meta" else "key"
     query = f"select {', '.join(keep)} from {table} order by {order}"
-    return keep, [tuple(strip_clock(v) for v in r) for r in db.execute(query)]
+    return keep, [tuple(repr(vector(v)) if c in VECTORS else strip_clock(v)
+                        for c, v in zip(keep, r)) for r in db.execute(query)]
 
 
 def main():

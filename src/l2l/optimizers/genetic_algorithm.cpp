@@ -1,6 +1,7 @@
 #include "l2l/optimizers/genetic_algorithm.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <numeric>
 
@@ -178,15 +179,23 @@ void GeneticAlgorithm::remutate_duplicates() {
     }
     return h;
   };
-  seen_.clear();
+  const std::size_t mask = std::bit_ceil(std::max<std::size_t>(16, 2 * offspring_.size())) - 1;
+  seen_.assign(mask + 1, {0, 0});
+  auto seen_before = [&](std::uint64_t h, std::size_t i) {
+    for (std::size_t s = h & mask; seen_[s].second != 0; s = (s + 1) & mask)
+      if (seen_[s].first == h && offspring_[seen_[s].second - 1].x == offspring_[i].x) return true;
+    return false;
+  };
+  auto remember = [&](std::uint64_t h, std::size_t i) {
+    std::size_t s = h & mask;
+    while (seen_[s].second != 0) s = (s + 1) & mask;
+    seen_[s] = {h, i + 1};
+  };
   for (std::size_t i = 0; i < offspring_.size(); ++i) {
     for (int tries = 0;; ++tries) {
       const auto h = hash(offspring_[i].x);
-      bool dup = false;
-      for (auto [it, end] = seen_.equal_range(h); it != end && !dup; ++it)
-        dup = offspring_[it->second].x == offspring_[i].x;
-      if (!dup || tries == 10) {
-        seen_.emplace(h, i);
+      if (!seen_before(h, i) || tries == 10) {
+        remember(h, i);
         break;
       }
       ++duplicates_;

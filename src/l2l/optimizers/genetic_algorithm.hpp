@@ -16,7 +16,6 @@
 // its own seed, as always.
 // Failure policy: a failed individual has fitness -inf, so it ranks last in every tournament.
 #include <string>
-#include <unordered_map>
 
 #include "l2l/core/rng.hpp"
 #include "l2l/optimizers/optimizer.hpp"
@@ -72,7 +71,9 @@ class GeneticAlgorithm final : public Optimizer {
   std::int64_t duplicates_ = 0;
   std::int64_t reevaluated_ = 0;    // survivors evaluated again in the last ask()
   std::vector<std::size_t> order_;  // scratch: elitism ranking
-  std::unordered_multimap<std::uint64_t, std::size_t> seen_;  // scratch: duplicate detection
+  // Scratch for duplicate detection: an open-addressing table of (genome hash, offspring index
+  // + 1; 0 is empty), kept between generations so that it allocates nothing after the first.
+  std::vector<std::pair<std::uint64_t, std::size_t>> seen_;
 };
 
 }  // namespace l2l
