@@ -102,10 +102,12 @@ TEST(RunStoreWriter, ReadersOfTheStoreSeeEveryGenerationHandedOver) {
   for (std::size_t g = 0; g < gens.size(); ++g)
     EXPECT_EQ(gens[g].generation, static_cast<std::int64_t>(g));
   EXPECT_EQ(store->checkpoint(run)->generation, 49);
-  auto st = store->db().prepare("SELECT count(*) FROM evaluations WHERE run=?1");
-  st.bind(1, run);
-  ASSERT_TRUE(st.step());
-  EXPECT_EQ(st.get_int(0), 150);
+  {
+    auto st = store->db().prepare("SELECT count(*) FROM evaluations WHERE run=?1");
+    st.bind(1, run);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.get_int(0), 150);
+  }  // statements go before their database
   store.reset();
 
   // And another process (a fresh reader) sees them after the writer is gone.
