@@ -30,7 +30,9 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
 }
 
 Database::~Database() {
-  sqlite3_close(db_);
+  // close_v2: a statement still alive (destroyed after its database) closes the connection
+  // when it is finalized, instead of leaving it open for good.
+  sqlite3_close_v2(db_);
 }
 
 void Database::exec(const std::string& sql) {
