@@ -28,6 +28,7 @@
 #include "l2l/report/report_section.hpp"
 #include "l2l/storage/export.hpp"
 #include "l2l/storage/hall_of_fame.hpp"
+#include "l2l/storage/vector_codec.hpp"
 #include "report_fixtures.hpp"
 #include "support/process_support.hpp"
 

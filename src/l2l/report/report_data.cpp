@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -448,44 +447,6 @@ std::vector<std::string> element_names(const nlohmann::json& space) {
       out.push_back(fmt::format("{}[{}]", name, k));
   }
   return out;
-}
-
-bool parse_number_array(std::string_view s, std::vector<double>& out) {
-  out.clear();
-  std::size_t i = 0;
-  auto skip = [&] {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
-  };
-  skip();
-  if (i >= s.size() || s[i] != '[') return false;
-  ++i;
-  skip();
-  if (i < s.size() && s[i] == ']') return true;
-  while (i < s.size()) {
-    skip();
-    if (s.compare(i, 4, "null") == 0) {
-      out.push_back(std::nan(""));
-      i += 4;
-    } else {
-      double v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i, s.data() + s.size(), v);
-      if (ec != std::errc()) return false;
-      out.push_back(v);
-      i = static_cast<std::size_t>(p - s.data());
-    }
-    skip();
-    if (i < s.size() && s[i] == ',') {
-      ++i;
-      continue;
-    }
-    if (i < s.size() && s[i] == ']') {
-      ++i;
-      skip();
-      return i == s.size();
-    }
-    return false;
-  }
-  return false;
 }
 
 nlohmann::json collect_report_data(RunStore& store, std::int64_t run_id,

@@ -37,7 +37,4 @@ nlohmann::json collect_report_data(RunStore& store, std::int64_t run_id,
 // Element names of a stored space JSON ("x", "w[3]", ...), in flat order.
 std::vector<std::string> element_names(const nlohmann::json& space);
 
-// Parses a flat JSON array of numbers (null -> NaN) quickly; false if it is not one.
-bool parse_number_array(std::string_view text, std::vector<double>& out);
-
 }  // namespace l2l::report

@@ -113,9 +113,8 @@ nlohmann::json hall_of_fame(RunStore& store, std::int64_t run_id, std::size_t n)
          {"evaluations", st.get_int(7)},
          {"fitness", st.is_null(2) ? nlohmann::json::array() : column_doubles_json(st, 2)},
          {"metrics", parse_or(st.get_text(3), nlohmann::json::object())},
-         {"params", named_params(names, st.is_null(4) || st.get_text(4).empty()
-                                            ? nlohmann::json()
-                                            : column_doubles_json(st, 4))}});
+         {"params", named_params(names, st.get_text(4).empty() ? nlohmann::json()
+                                                               : column_doubles_json(st, 4))}});
   }
   return out;
 }

@@ -4,7 +4,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <chrono>
 #include <cmath>
@@ -81,11 +80,11 @@ int acquire_lock(const std::string& path) {
   return fd;
 }
 
+// The runs table's JSON arrays (weights).
 std::vector<double> parse_vector(const std::string& s) {
   std::vector<double> v;
-  if (s.empty()) return v;
-  for (const auto& e : nlohmann::json::parse(s))
-    v.push_back(e.is_number() ? e.get<double>() : std::nan(""));
+  if (!s.empty() && !parse_number_array(s, v))
+    throw std::runtime_error(fmt::format("malformed number array in the store: {}", s));
   return v;
 }
 
@@ -95,23 +94,6 @@ StoreLevel parse_store_level(const std::string& s) {
   if (s == "evaluations") return StoreLevel::evaluations;
   if (s == "generations") return StoreLevel::generations;
   throw UsageError(fmt::format("unknown store level '{}' (evaluations or generations)", s));
-}
-
-void append_json_array(std::string& out, std::span<const double> v) {
-  // fmt's shortest round-trip formatting (Dragonbox) is several times faster than to_chars here,
-  // and this runs once per parameter of every stored evaluation.
-  out += '[';
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ',';
-    if (!std::isfinite(v[i])) {
-      out += "null";
-      continue;
-    }
-    char buf[32];
-    char* end = fmt::format_to(buf, FMT_COMPILE("{}"), v[i]);
-    out.append(buf, static_cast<std::size_t>(end - buf));
-  }
-  out += ']';
 }
 
 RunStore::RunStore(std::string path, std::unique_ptr<sql::Database> db, int lock_fd)

@@ -156,7 +156,4 @@ class RunStore {
   std::unique_ptr<BackgroundWriter<PendingGeneration>> writer_;
 };
 
-// Appends v as a JSON array with round-trip precision (non-finite values become null).
-void append_json_array(std::string& out, std::span<const double> v);
-
 }  // namespace l2l

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -31,6 +32,44 @@ std::vector<double> decode_doubles(std::string_view bytes) {
   return v;
 }
 
+bool parse_number_array(std::string_view s, std::vector<double>& out) {
+  out.clear();
+  std::size_t i = 0;
+  auto skip = [&] {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
+  };
+  skip();
+  if (i >= s.size() || s[i] != '[') return false;
+  ++i;
+  skip();
+  if (i < s.size() && s[i] == ']') return true;
+  while (i < s.size()) {
+    skip();
+    if (s.compare(i, 4, "null") == 0) {
+      out.push_back(std::nan(""));
+      i += 4;
+    } else {
+      double v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i, s.data() + s.size(), v);
+      if (ec != std::errc()) return false;
+      out.push_back(v);
+      i = static_cast<std::size_t>(p - s.data());
+    }
+    skip();
+    if (i < s.size() && s[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (i < s.size() && s[i] == ']') {
+      ++i;
+      skip();
+      return i == s.size();
+    }
+    return false;
+  }
+  return false;
+}
+
 std::vector<double> column_doubles(const sql::Statement& st, int col) {
   switch (st.column_type(col)) {
     case SQLITE_NULL:
@@ -40,9 +79,9 @@ std::vector<double> column_doubles(const sql::Statement& st, int col) {
     default: {
       const auto text = st.get_text(col);
       std::vector<double> v;
-      if (text.empty()) return v;
-      for (const auto& e : nlohmann::json::parse(text))
-        v.push_back(e.is_number() ? e.get<double>() : std::nan(""));
+      if (!text.empty() && !parse_number_array(text, v))
+        throw std::runtime_error(fmt::format(
+            "a vector in the store is not a JSON array of numbers: {}", text.substr(0, 80)));
       return v;
     }
   }

@@ -23,6 +23,10 @@ std::string encode_doubles(std::span<const double> v);
 // The inverse; throws std::runtime_error when the size is not a multiple of 8.
 std::vector<double> decode_doubles(std::string_view bytes);
 
+// Parses a flat JSON array of numbers (null -> NaN), the schema-1 text form, without building a
+// JSON document; false if the text is not one.
+bool parse_number_array(std::string_view text, std::vector<double>& out);
+
 // Column `col` of the current row: a schema-2 blob, a schema-1 JSON array text (null -> NaN), or
 // empty for NULL.
 std::vector<double> column_doubles(const sql::Statement& st, int col);
