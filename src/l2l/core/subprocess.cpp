@@ -1,7 +1,5 @@
 #include "l2l/core/subprocess.hpp"
 
-#include "l2l/core/pipe_io.hpp"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +17,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+
+#include "l2l/core/pipe_io.hpp"
 
 extern char** environ;
 
