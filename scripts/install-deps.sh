@@ -43,8 +43,8 @@ TEST_PACKAGES=(
   dataset-fashion-mnist
 )
 
-# Reference systems and data sets for bench/ and some examples only (--bench): large, never
-# needed to build.
+# Reference systems (Optuna for bench/hpo.py) and data sets for bench/ and some examples only
+# (--bench): large, never needed to build.
 BENCH_PACKAGES=(
   python3-torch
   libpagmo-dev
@@ -52,6 +52,7 @@ BENCH_PACKAGES=(
   python3-numpy
   python3-pandas
   python3-brian
+  python3-optuna
   dataset-fashion-mnist
 )
 

@@ -22,6 +22,7 @@ struct RunArgs {
   int threads = 0;
   std::string evaluator;
   bool quiet = false;
+  std::string init_from;
 };
 
 void add_common(CLI::App* sub, RunArgs& a) {
@@ -36,6 +37,7 @@ void add_common(CLI::App* sub, RunArgs& a) {
 int report(const RunOutcome& o) {
   const double rate = o.seconds > 0 ? static_cast<double>(o.evaluations) / o.seconds : 0.0;
   std::cout << fmt::format("run {}: {}\n", o.status, o.stop_reason);
+  if (!o.origin.empty()) std::cout << fmt::format("  warm-started from {}\n", o.origin);
   // Held-out numbers are what a run is judged by, the test set's first: the best fitness is one
   // individual on its own training data (for the EnKF, one member's mini-batch accuracy).
   auto metrics = [](const std::map<std::string, double>& m) {
@@ -108,6 +110,11 @@ const RegisterCommand run_cmd(10, [](CLI::App& app) {
   sub->add_option("-o,--out", a->out,
                   "run store to create (default: experiment.store or runs/NAME-DATE.db)");
   sub->add_flag("--overwrite", a->overwrite, "replace an existing run store");
+  sub->add_option("--init-from", a->init_from,
+                  "begin where a stored run left off (experiment.init_from): its last generation, "
+                  "or the one after the colon; the optimizers may differ, the parameters must "
+                  "match by name")
+      ->type_name("RUN.db[:GEN]");
   add_common(sub, *a);
   return [a]() {
     install_interrupt_handlers();
@@ -115,7 +122,10 @@ const RegisterCommand run_cmd(10, [](CLI::App& app) {
     // and never touch the store.
     mpi::Session mpi;
     if (mpi.serves()) return mpi.serve();
-    Experiment exp(load_config_file(a->file, a->sets), options_of(*a));
+    auto cfg = load_config_file(a->file, a->sets);
+    // Set as a string, not parsed as YAML like --set: a path is never a number or a list.
+    if (!a->init_from.empty()) cfg.root["experiment"]["init_from"] = a->init_from;
+    Experiment exp(std::move(cfg), options_of(*a));
     return report(exp.run());
   };
 });

@@ -40,6 +40,11 @@ void print_text(const nlohmann::json& s) {
                ? "held-out test of the optimizer's estimate (an older store: "
                  "monitored on the test set)"
                : "validation of the optimizer's estimate");
+  if (s.contains("origin"))
+    std::cout << fmt::format("  warm-started from {} run {} generation {} (experiment.init_from)\n",
+                             s["origin"]["store"].get<std::string>(),
+                             s["origin"]["run"].get<std::int64_t>(),
+                             s["origin"]["generation"].get<std::int64_t>());
   std::cout << fmt::format("  seed {}, evaluator {} x{}, l2l {}\n", s["seed"].get<std::uint64_t>(),
                            s["evaluator"].get<std::string>(), s["parallelism"].get<int>(),
                            s["version"].get<std::string>());

@@ -70,6 +70,15 @@ def _to_yaml(value):
     return json.dumps(value)
 
 
+def _init_from_text(init_from):
+    if isinstance(init_from, tuple):
+        path, generation = init_from
+        return f"{os.fspath(path)}:{int(generation)}"
+    if hasattr(init_from, "path"):  # an opened run
+        return os.fspath(init_from.path)
+    return os.fspath(init_from)
+
+
 class Experiment:
     """An experiment: a YAML file path, YAML text or a dict (the same keys as a YAML file),
     optionally with sections given (or replaced) as keyword arguments::
@@ -85,12 +94,15 @@ class Experiment:
     evaluation at a time, the GIL) unless ``workers=True``: then worker processes (``python -m
     l2l.worker``, one per evaluation slot) evaluate a pickled copy in parallel, with any evaluator;
     the processes and mpi evaluators imply it. ``sets`` are ``l2l run --set`` overrides
-    ("optimizer.population=64"). The engine runs without the GIL.
+    ("optimizer.population=64"). ``init_from`` starts the optimizer where a stored run left off
+    (``experiment.init_from``, ``l2l run --init-from``): a store path, ``"RUN.db:GENERATION"``, a
+    ``(path, generation)`` pair or an opened run (``l2l.open_run``). The engine runs without the
+    GIL.
     """
 
     def __init__(self, config=None, *, optimizer=None, optimizee=None, evaluator=None,
                  experiment=None, sets=(), out=None, overwrite=False, threads=0,
-                 progress=False, workers=None):
+                 progress=False, workers=None, init_from=None):
         self._file = None
         self._text = None
         self._cfg = None
@@ -101,6 +113,8 @@ class Experiment:
         self.threads = int(threads)
         self.progress = bool(progress)
 
+        if init_from is not None:
+            experiment = dict(experiment or {}, init_from=_init_from_text(init_from))
         sections = {"optimizer": optimizer, "optimizee": optimizee, "evaluator": evaluator,
                     "experiment": experiment}
         if _is_python_optimizee(optimizee):

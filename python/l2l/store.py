@@ -68,6 +68,19 @@ class RunStore:
             df[col] = df[col].map(_loads)
         return df
 
+    def origin(self, run=None):
+        """Where a warm-started run (``init_from``) began: ``{"store", "run", "generation"}``,
+        or None (also for stores written before warm starts existed)."""
+        cols = [r[1] for r in self._con.execute("PRAGMA table_info(runs)")]
+        if "origin_store" not in cols:
+            return None
+        row = self._con.execute(
+            "SELECT origin_store, origin_run, origin_generation FROM runs WHERE id = ?",
+            (self._run_id(run),)).fetchone()
+        if row is None or row[1] is None:
+            return None
+        return {"store": row[0], "run": int(row[1]), "generation": int(row[2])}
+
     def param_names(self, run=None):
         row = self._con.execute("SELECT space FROM runs WHERE id = ?",
                                 (self._run_id(run),)).fetchone()

@@ -194,6 +194,34 @@ def test_resume_python_optimizee(tmp_path):
     assert a["fitness"].tolist() == b["fitness"].tolist()
 
 
+def test_warm_start_from_a_stored_run(tmp_path):
+    origin = l2l.Experiment(optimizee=Sphere(), out=tmp_path / "ga.db", **ga(generations=8)).run()
+    ga_best = l2l.open_run(origin.store_path).generations()["best"].max()
+    cma = dict(optimizer=dict(type="cmaes", population=8), evaluator=dict(type="serial"),
+               experiment=dict(seed=3, max_generations=3))
+    for n, (init, generation) in enumerate([(origin.store_path, 7),
+                                            ((origin.store_path, 4), 4),
+                                            (l2l.open_run(origin.store_path), 7)]):
+        res = l2l.Experiment(optimizee=Sphere(), out=tmp_path / f"warm{n}.db", init_from=init,
+                             **cma).run()
+        with l2l.open_run(res.store_path) as store:
+            assert store.origin() == {"store": os.path.abspath(origin.store_path), "run": 1,
+                                      "generation": generation}
+            # CMA-ES begins at the GA's best with the GA population's spread: its first
+            # generation lies close to the GA's best.
+            assert store.generations()["best"].iloc[0] > ga_best - 1.0
+    assert l2l.open_run(origin.store_path).origin() is None
+
+    class Other(Sphere):
+        def space(self):
+            return {"a": (-5.0, 5.0)}
+
+    with pytest.raises(ValueError, match="do not match"):
+        l2l.Experiment(optimizee=Other(), out=tmp_path / "bad.db", init_from=origin.store_path,
+                       **cma).run()
+    assert not (tmp_path / "bad.db").exists()
+
+
 def test_process_evaluator_without_workers_is_refused(tmp_path):
     with pytest.raises(ValueError, match="serial or threads"):
         l2l.Experiment(optimizee=Sphere(), out=tmp_path / "p.db", workers=False,

@@ -85,6 +85,16 @@ ExperimentSpec ExperimentSpec::read(Options& o, const std::string& default_name)
       "store the optimizer's artifacts (ensembles, covariances) every N generations and at the "
       "end (0: only at the end)",
       Check::at_least(0));
+  s.init_from = o.get<std::string>(
+      "init_from", "",
+      "start the optimizer where a stored run left off: RUN.db (its last generation) or "
+      "RUN.db:GENERATION; the parameter spaces must match by name, the optimizers may differ "
+      "(what each takes: docs/warm_start.md). `l2l run --init-from` sets it");
+  s.init_from_centre_at_mean =
+      o.get<std::string>("init_from_centre", "best",
+                         "where a search distribution warm-started by init_from is centred: best "
+                         "(the origin's best individual) or mean (its last population's mean)",
+                         Check::one_of({"best", "mean"})) == "mean";
   return s;
 }
 

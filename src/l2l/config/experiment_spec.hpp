@@ -35,6 +35,8 @@ struct ExperimentSpec {
   bool final_test = false;      // the estimate on the test set once at the end
   std::int64_t artifact_every = 10;
   std::int64_t checkpoint_every = 0;  // 0: auto (every generation while checkpoints are small)
+  std::string init_from;              // warm start: RUN.db[:GENERATION], empty for none
+  bool init_from_centre_at_mean = false;
 
   static ExperimentSpec read(Options& o, const std::string& default_name);
 };

@@ -16,6 +16,7 @@
 #include "l2l/experiment/child_runs.hpp"
 #include "l2l/experiment/generation_statistics.hpp"
 #include "l2l/experiment/progress.hpp"
+#include "l2l/experiment/warm_start_loader.hpp"
 
 namespace l2l {
 
@@ -197,6 +198,14 @@ Experiment::Experiment(LoadedConfig config, const RunOptions& options)
   ctx.bound_policy = spec_.bound_policy;
   ctx.optimizee_outputs = optimizee_->returns_outputs();
   optimizer_ = make_optimizer(opt, space_, ctx);
+  if (!spec_.init_from.empty()) {
+    // The stored configuration names the origin by its absolute path, so that `l2l resume`
+    // finds it from any directory.
+    auto from = InitFrom::parse(spec_.init_from);
+    from.path = std::filesystem::absolute(from.path).lexically_normal().string();
+    config_.root["experiment"]["init_from"] = from.text();
+    init_from_ = from;
+  }
 
   EvaluatorContext ectx;
   ectx.experiment_yaml = config_.text();
@@ -227,16 +236,39 @@ RunInfo Experiment::run_info() const {
   info.space = space_.to_json();
   info.objectives = optimizee_->objective_names();
   info.weights = weights_.values();
+  if (warm_start_) {
+    info.origin_store = warm_start_->origin.store;
+    info.origin_run = warm_start_->origin.run;
+    info.origin_generation = warm_start_->origin.generation;
+  }
   return info;
 }
 
+void Experiment::warm_start() {
+  if (!init_from_) return;
+  if (!warm_start_)
+    warm_start_ = std::make_unique<LoadedWarmStart>(
+        load_warm_start(*init_from_, space_, weights_, spec_.bound_policy,
+                        optimizer_->warm_start_uses_history(), spec_.init_from_centre_at_mean));
+  try {
+    optimizer_->warm_start(warm_start_->start);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("init_from: optimizer '{}': {}",
+                                 std::as_const(config_.root)["optimizer"]["type"].as<std::string>(),
+                                 e.what()));
+  }
+}
+
 RunOutcome Experiment::run() {
+  // Before the store exists: a warm start that cannot be made leaves nothing behind.
+  warm_start();
   auto store = RunStore::create(store_path(), options_.overwrite);
   const auto run_id = store->add_run(run_info());
   return loop(*store, run_id, DriverState{});
 }
 
 RunOutcome Experiment::run_in(RunStore& store, const RunInfo& link) {
+  warm_start();
   RunInfo info = run_info();
   info.parent_run = link.parent_run;
   info.parent_generation = link.parent_generation;
@@ -253,6 +285,9 @@ RunOutcome Experiment::continue_in(RunStore& store, std::int64_t run_id) {
     optimizer_->restore(state::decode(ckpt->optimizer));
     state = DriverState::from_json(ckpt->driver);
     replay_from = ckpt->generation;
+  } else {
+    // Killed before its first checkpoint: a warm-started run begins again where it began.
+    warm_start();
   }
   store.truncate_after(run_id, replay_from);
   store.update_run_status(run_id, "running", "");
@@ -405,6 +440,12 @@ RunOutcome Experiment::loop(RunStore& store, std::int64_t run_id, DriverState st
     recorder->attach_store(store, run_id);
   RunOutcome out;
   out.store_path = store.path();
+  if (init_from_) {
+    const auto row = store.run(run_id);
+    if (row.origin_run)
+      out.origin = fmt::format("{} run {} generation {}", row.origin_store, *row.origin_run,
+                               row.origin_generation.value_or(-1));
+  }
   out.run_id = run_id;
   out.param_names = space_.element_names();
 

@@ -17,6 +17,7 @@
 #include "l2l/config/experiment_spec.hpp"
 #include "l2l/evaluation/evaluator.hpp"
 #include "l2l/experiment/progress.hpp"
+#include "l2l/experiment/warm_start_loader.hpp"
 #include "l2l/optimizees/optimizee.hpp"
 #include "l2l/optimizers/optimizer.hpp"
 #include "l2l/storage/run_store.hpp"
@@ -34,6 +35,7 @@ struct RunOptions {
 struct RunOutcome {
   std::string store_path;
   std::int64_t run_id = 0;
+  std::string origin;  // a warm-started run's origin: "STORE run R generation G"
   std::string status;  // finished, interrupted, failed
   std::string stop_reason;
   std::int64_t generations = 0;
@@ -94,6 +96,8 @@ class Experiment {
   void final_test(GenerationRecord& rec, RunOutcome& out);
   ProgressSnapshot snapshot(const DriverState& st, const GenerationRecord& rec) const;
   RunInfo run_info() const;
+  // Hands the optimizer the stored run of experiment.init_from (read on first use), if any.
+  void warm_start();
 
   LoadedConfig config_;
   RunOptions options_;
@@ -103,6 +107,8 @@ class Experiment {
   FitnessWeights weights_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<Evaluator> evaluator_;
+  std::optional<InitFrom> init_from_;
+  std::unique_ptr<LoadedWarmStart> warm_start_;
 };
 
 }  // namespace l2l

@@ -1,5 +1,7 @@
 #include "l2l/optimizers/ce_distribution.hpp"
 
+#include "l2l/core/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -327,6 +329,22 @@ CeRefitConfig CeRefitConfig::read(Options& o, const char* decays_after) {
                   decays_after),
       Check::probability());
   return c;
+}
+
+void warm_start_distribution(CeDistribution& dist, const ParameterSpace& space,
+                             const WarmStart& from, std::size_t n_elite) {
+  if (from.population.size() < 2)
+    throw UsageError(
+        "a distribution needs at least two stored individuals of the origin generation (runs with "
+        "more than 1,000 parameters store only the best unless experiment.store_params: all)");
+  const std::size_t n = std::clamp<std::size_t>(n_elite, 2, from.population.size());
+  std::vector<Eigen::VectorXd> points;
+  for (std::size_t j = 0; j < n; ++j) {
+    const auto u = space.to_unit(from.population[j].params);
+    points.emplace_back(
+        Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size())));
+  }
+  dist.fit(points, 0.0);
 }
 
 EliteSelection refit_to_elites(CeDistribution& dist, const ParameterSpace& space,

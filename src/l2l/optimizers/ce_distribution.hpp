@@ -26,6 +26,7 @@
 #include "l2l/core/options.hpp"
 #include "l2l/core/parameter_space.hpp"
 #include "l2l/core/rng.hpp"
+#include "l2l/core/warm_start.hpp"
 
 namespace l2l {
 
@@ -111,6 +112,12 @@ struct CeRefitConfig {
   bool anneals() const { return temp_decay > 0; }
   static CeRefitConfig read(Options& o, const char* decays_after);
 };
+
+// A warm start (experiment.init_from): fits `dist` without smoothing to the `n_elite` best of the
+// stored population (at least two), in unit coordinates. Fewer than two stored members cannot
+// make a distribution: a UsageError says so.
+void warm_start_distribution(CeDistribution& dist, const ParameterSpace& space,
+                             const WarmStart& from, std::size_t n_elite);
 
 // Selects as select_elites does (with the temperature acceptance if refit.anneals()) and refits
 // `dist` to the selected candidates (their repaired parameters in unit coordinates); without a

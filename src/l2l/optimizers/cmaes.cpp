@@ -310,7 +310,7 @@ void CmaEs::setup_parameters(std::int64_t lambda) {
 
 void CmaEs::start_run(bool first) {
   std::int64_t lambda = lambda_default_;
-  sigma0_run_ = cfg_.sigma0;
+  sigma0_run_ = first && warm_sigma0_ > 0 ? warm_sigma0_ : cfg_.sigma0;
   run_max_evals_ = 0;
   if (first) {
     regime_ = Regime::first;
@@ -376,6 +376,15 @@ void CmaEs::start_run(bool first) {
   iqr_hist_.clear();
   in_progress_ = false;
   outstanding_.clear();
+}
+
+void CmaEs::warm_start(const WarmStart& from) {
+  // The first run starts at the origin's centre with its population's spread as step size (a
+  // converged GA hands over a small one); restarts keep the configured sigma0.
+  const auto u = space_.to_unit(from.centre(space_));
+  for (Eigen::Index i = 0; i < n_; ++i) initial_mean_[i] = from_box(u[static_cast<std::size_t>(i)]);
+  warm_sigma0_ = from.mean_unit_spread(space_, cfg_.sigma0);
+  start_run(true);
 }
 
 double CmaEs::to_box(double y) const {
@@ -805,6 +814,7 @@ nlohmann::json CmaEs::state() const {
   j["mean"] = pack_vec(mean_);
   j["sigma"] = pack_scalar(sigma_);
   j["sigma0_run"] = pack_scalar(sigma0_run_);
+  j["initial_mean"] = pack_vec(initial_mean_);  // a warm start moves it; restart_from: x0 uses it
   if (separable_) {
     j["cdiag"] = pack_vec(cdiag_);
   } else {
@@ -861,6 +871,7 @@ void CmaEs::restore(const nlohmann::json& j) {
   mean_ = unpack_vec(j.at("mean"));
   sigma_ = unpack_scalar(j.at("sigma"));
   sigma0_run_ = unpack_scalar(j.at("sigma0_run"));
+  if (j.contains("initial_mean")) initial_mean_ = unpack_vec(j.at("initial_mean"));
   if (separable_) {
     cdiag_ = unpack_vec(j.at("cdiag"));
   } else {

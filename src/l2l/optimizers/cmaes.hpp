@@ -71,6 +71,7 @@ class CmaEs final : public Optimizer {
   void restore(const nlohmann::json& state) override;
   std::optional<std::string> stop_reason() const override { return stop_; }
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override;
 
   // Introspection for tests and benchmarks.
@@ -111,6 +112,7 @@ class CmaEs final : public Optimizer {
   bool penalty_ = false;
   bool unbounded_ = false;
   Eigen::VectorXd initial_mean_;  // unconstrained coordinates
+  double warm_sigma0_ = 0;        // the first run's step size after a warm start (0: sigma0)
 
   // Strategy parameters of the current run (functions of lambda and the configuration).
   std::int64_t lambda_ = 0, mu_ = 0, lambda_default_ = 0;

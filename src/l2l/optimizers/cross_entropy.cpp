@@ -81,6 +81,12 @@ void CrossEntropy::restore(const nlohmann::json& s) {
   info_ = s.at("info");
 }
 
+void CrossEntropy::warm_start(const WarmStart& from) {
+  warm_start_distribution(dist_, space_, from,
+                          static_cast<std::size_t>(std::floor(cfg_.rho * double(cfg_.pop_size))));
+  generation_ = 1;  // generation 0's uniform sample is what the origin replaces
+}
+
 std::optional<std::vector<double>> CrossEntropy::estimate() const {
   return natural_point(space_, dist_.mode_mean(), ctx_.bound_policy);
 }

@@ -482,6 +482,31 @@ void EnsembleKalmanFilter::tell(std::span<const Candidate> batch,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+void EnsembleKalmanFilter::warm_start(const WarmStart& from) {
+  // The origin's stored ensemble (store_ensemble) where it kept one: its first ensemble_size
+  // members, completed by draws from its Gaussian when it had fewer. Otherwise the members are
+  // N(the origin's centre, init_sigma^2), as init: normal is around the space centre.
+  E_.assign(J_ * P_, 0.0f);
+  auto set_row = [&](std::size_t j, const std::vector<double>& x) {
+    std::copy(x.begin(), x.end(), E_.begin() + static_cast<std::ptrdiff_t>(j * P_));
+  };
+  const std::size_t have = std::min(J_, from.ensemble.size());
+  std::vector<std::size_t> src, rest;
+  for (std::size_t j = 0; j < J_; ++j) (j < have ? src : rest).push_back(j);
+  if (have >= 2) {
+    for (std::size_t j = 0; j < have; ++j) set_row(j, from.ensemble[j]);
+    draw_from_gaussian(src, rest);
+  } else {
+    const auto centre = from.centre(space_);
+    for (std::size_t j = 0; j < J_; ++j) set_row(j, centre);
+    rest.insert(rest.begin(), src.begin(), src.end());
+    add_noise(rest, cfg_.init_sigma);
+  }
+  repair_bounds();
+  fitness_.assign(J_, FitnessWeights::failed_value);
+  initialized_ = true;
+}
+
 std::optional<std::vector<double>> EnsembleKalmanFilter::estimate() const {
   if (!initialized_) return std::nullopt;
   const auto mean = enkf::column_means(E_, J_, P_, pool_);

@@ -62,6 +62,7 @@ class EnsembleKalmanFilter final : public Optimizer {
   nlohmann::json state() const override;
   void restore(const nlohmann::json& state) override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override { return info_; }
   std::vector<Artifact> artifacts() const override;
   void observe_validation(const Evaluation& validation) override;

@@ -186,6 +186,12 @@ void EvolutionStrategies::restore(const nlohmann::json& s) {
   info_ = s.at("info");
 }
 
+void EvolutionStrategies::warm_start(const WarmStart& from) {
+  // theta at the origin's centre; the perturbation size from its population's spread.
+  theta_ = space_.to_unit(from.centre(space_));
+  sigma_ = from.mean_unit_spread(space_, cfg_.sigma);
+}
+
 std::optional<std::vector<double>> EvolutionStrategies::estimate() const {
   return natural_point(space_, theta_, ctx_.bound_policy);
 }

@@ -53,6 +53,7 @@ class EvolutionStrategies final : public Optimizer {
   nlohmann::json state() const override;
   void restore(const nlohmann::json& state) override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override { return info_; }
 
  private:

@@ -127,6 +127,11 @@ void Face::restore(const nlohmann::json& s) {
   info_ = s.at("info");
 }
 
+void Face::warm_start(const WarmStart& from) {
+  warm_start_distribution(dist_, space_, from, static_cast<std::size_t>(cfg_.n_elite));
+  generation_ = 1;  // generation 0's uniform sample is what the origin replaces
+}
+
 std::optional<std::vector<double>> Face::estimate() const {
   return natural_point(space_, dist_.mode_mean(), ctx_.bound_policy);
 }

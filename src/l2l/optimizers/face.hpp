@@ -55,6 +55,7 @@ class Face final : public Optimizer {
   void restore(const nlohmann::json& state) override;
   std::optional<std::string> stop_reason() const override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override { return info_; }
 
   std::int64_t pop_size() const { return pop_size_; }

@@ -257,6 +257,21 @@ void GeneticAlgorithm::restore(const nlohmann::json& s) {
     population_.push_back({xs[i], fs[i], true, static_cast<std::int64_t>(ns.at(i))});
 }
 
+void GeneticAlgorithm::warm_start(const WarmStart& from) {
+  // The origin's last population, best first and cut to `population`, survives with its stored
+  // fitness; a smaller one (or the best alone, where only the best was stored) is the parent pool
+  // from which the first ask() breeds a whole population.
+  population_.clear();
+  auto add = [&](const StoredIndividual& s) {
+    population_.push_back({s.params, s.weighted, true, 1});
+  };
+  for (const auto& s : from.population) {
+    if (population_.size() == static_cast<std::size_t>(cfg_.population)) break;
+    add(s);
+  }
+  if (population_.empty()) add(from.best);
+}
+
 std::optional<std::vector<double>> GeneticAlgorithm::estimate() const {
   if (population_.empty()) return std::nullopt;
   const auto it =

@@ -46,6 +46,7 @@ class GeneticAlgorithm final : public Optimizer {
   nlohmann::json state() const override;
   void restore(const nlohmann::json& s) override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override;
 
  private:

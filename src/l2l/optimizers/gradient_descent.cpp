@@ -193,6 +193,11 @@ void GradientDescent::restore(const nlohmann::json& s) {
   info_ = s.at("info");
 }
 
+void GradientDescent::warm_start(const WarmStart& from) {
+  // Descends from the origin's best (or the population mean, init_from_centre: mean).
+  x_ = space_.to_unit(from.centre(space_));
+}
+
 std::optional<std::vector<double>> GradientDescent::estimate() const {
   return natural_point(space_, x_, ctx_.bound_policy);
 }

@@ -112,6 +112,12 @@ std::optional<std::string> GridSearch::stop_reason() const {
   return std::nullopt;
 }
 
+void GridSearch::warm_start(const WarmStart& from) {
+  // The grid is fixed; the origin's best competes with its points for the estimate.
+  best_ = from.best.weighted;
+  best_params_ = from.best.params;
+}
+
 std::optional<std::vector<double>> GridSearch::estimate() const {
   if (best_params_.empty()) return std::nullopt;
   return best_params_;

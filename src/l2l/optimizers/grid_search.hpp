@@ -30,6 +30,7 @@ class GridSearch final : public Optimizer {
   void restore(const nlohmann::json& s) override;
   std::optional<std::string> stop_reason() const override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override;
 
   std::uint64_t size() const { return total_; }

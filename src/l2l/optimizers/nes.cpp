@@ -151,6 +151,14 @@ void Nes::restore(const nlohmann::json& s) {
   info_ = s.at("info");
 }
 
+void Nes::warm_start(const WarmStart& from) {
+  // The mean at the origin's centre; each coordinate's sigma from the population's spread along it.
+  mu_ = space_.to_unit(from.centre(space_));
+  const auto sd = from.unit_spread(space_);
+  for (std::size_t i = 0; i < sd.size(); ++i)
+    if (sd[i] > 1e-12) sigma_[i] = sd[i];
+}
+
 std::optional<std::vector<double>> Nes::estimate() const {
   return natural_point(space_, mu_, ctx_.bound_policy);
 }

@@ -1,6 +1,12 @@
 #include "l2l/optimizers/optimizer.hpp"
 
+#include "l2l/core/error.hpp"
+
 namespace l2l {
+
+void Optimizer::warm_start(const WarmStart& from) {
+  throw UsageError("this optimizer cannot start from a stored run (" + from.origin + ")");
+}
 
 OptimizerRegistry& optimizer_registry() {
   static OptimizerRegistry registry;

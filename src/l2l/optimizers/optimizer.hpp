@@ -21,6 +21,7 @@
 #include "l2l/core/options.hpp"
 #include "l2l/core/parameter_space.hpp"
 #include "l2l/core/registry.hpp"
+#include "l2l/core/warm_start.hpp"
 
 namespace l2l {
 
@@ -56,6 +57,14 @@ class Optimizer {
   virtual nlohmann::json generation_info() const { return nlohmann::json::object(); }
   // Large state kept as run-store artifacts every N generations (ensembles, covariances).
   virtual std::vector<Artifact> artifacts() const { return {}; }
+
+  // Begins where a stored run left off (experiment.init_from), before the first ask(); the
+  // origin may be any optimizer. Each optimizer documents what it takes. The default refuses,
+  // so an optimizer that does not say what a warm start means never silently ignores one.
+  virtual void warm_start(const WarmStart& from);
+  // Whether warm_start() reads WarmStart::history (model-based optimizers), which the driver
+  // then loads: the whole run's parameters can be large.
+  virtual bool warm_start_uses_history() const { return false; }
 };
 
 using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(Options&, const ParameterSpace&,

@@ -57,6 +57,7 @@ class ParallelTempering final : public Optimizer {
   nlohmann::json state() const override;
   void restore(const nlohmann::json& state) override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override { return info_; }
 
   // min(1, exp((1/t_i - 1/t_j) (f_j - f_i))); 0 if either fitness is not finite.

@@ -43,6 +43,12 @@ void RandomSearch::restore(const nlohmann::json& s) {
   best_params_ = state::unpack(s.at("best_params"));
 }
 
+void RandomSearch::warm_start(const WarmStart& from) {
+  // Sampling does not depend on the past; the origin's best is the best so far.
+  best_ = from.best.weighted;
+  best_params_ = from.best.params;
+}
+
 std::optional<std::vector<double>> RandomSearch::estimate() const {
   if (best_params_.empty()) return std::nullopt;
   return best_params_;

@@ -20,6 +20,7 @@ class RandomSearch final : public Optimizer {
   nlohmann::json state() const override;
   void restore(const nlohmann::json& s) override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
 
  private:
   Config cfg_;

@@ -49,6 +49,7 @@ class SimulatedAnnealing final : public Optimizer {
   nlohmann::json state() const override;
   void restore(const nlohmann::json& state) override;
   std::optional<std::vector<double>> estimate() const override;
+  void warm_start(const WarmStart& from) override;
   nlohmann::json generation_info() const override { return info_; }
 
   double temperature() const { return temperature_; }

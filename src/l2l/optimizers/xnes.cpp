@@ -170,6 +170,13 @@ void Xnes::restore(const nlohmann::json& j) {
   info_ = j.at("info");
 }
 
+void Xnes::warm_start(const WarmStart& from) {
+  // The mean at the origin's centre, sigma from the population's mean spread, B the identity.
+  const auto u = space_.to_unit(from.centre(space_));
+  mu_ = Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size()));
+  sigma_ = from.mean_unit_spread(space_, cfg_.sigma);
+}
+
 std::optional<std::vector<double>> Xnes::estimate() const {
   return natural_point(space_, std::vector<double>(mu_.data(), mu_.data() + mu_.size()),
                        ctx_.bound_policy);

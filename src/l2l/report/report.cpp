@@ -282,6 +282,12 @@ void config_sections(Page& p, const json& d, const JsAssets& js) {
                                                              : format_value(r["artifact_counts"]),
                                 bytes_text(r.value("artifact_bytes", 0.0)))},
   };
+  if (r.contains("origin"))
+    kv.insert(
+        kv.begin() + 1,
+        {"warm-started from",
+         fmt::format("{} run {} generation {} (experiment.init_from)", str(r["origin"], "store"),
+                     format_value(r["origin"]["run"]), format_value(r["origin"]["generation"]))});
   if (r.contains("parent"))
     kv.insert(
         kv.begin() + 1,
@@ -376,6 +382,9 @@ std::string render_report(const json& d, const JsAssets& js) {
     sub +=
         (judged ? " · best training fitness " : " · best ") + format_fitness(r["best"]["fitness"]);
   if (!str(r, "stop_reason").empty()) sub += " · stopped: " + str(r, "stop_reason");
+  if (r.contains("origin"))
+    sub += fmt::format(" · warm-started from {} (generation {})", str(r["origin"], "store"),
+                       format_value(r["origin"]["generation"]));
   h += "<p class=\"sub\">" + esc(sub) + "</p>\n";
   if (status == "running")
     h += "<p class=\"banner\">" +

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS runs (
   name TEXT, config TEXT, config_file TEXT, seed INTEGER, version TEXT,
   status TEXT, started REAL, finished REAL, stop_reason TEXT,
   evaluator TEXT, parallelism INTEGER, host TEXT,
-  space TEXT, objectives TEXT, weights TEXT);
+  space TEXT, objectives TEXT, weights TEXT,
+  origin_store TEXT, origin_run INTEGER, origin_generation INTEGER);
 CREATE TABLE IF NOT EXISTS generations (
   run INTEGER, generation INTEGER, evaluations INTEGER, failed INTEGER,
   best REAL, q25 REAL, median REAL, q75 REAL, worst REAL, mean REAL,
@@ -173,7 +174,9 @@ std::unique_ptr<RunStore> RunStore::open_reader(const std::string& path) {
   auto st = db->prepare("SELECT count(*) FROM sqlite_master WHERE name='runs'");
   st.step();
   if (st.get_int(0) == 0) throw UsageError(fmt::format("'{}' is not an l2l run store", path));
-  return std::unique_ptr<RunStore>(new RunStore(path, std::move(db), -1));
+  std::unique_ptr<RunStore> store(new RunStore(path, std::move(db), -1));
+  store->runs_have_origin_ = store->has_column("runs", "origin_store");
+  return store;
 }
 
 void RunStore::create_schema() {
@@ -182,10 +185,22 @@ void RunStore::create_schema() {
   db_->exec("PRAGMA journal_mode=WAL");
   db_->exec("PRAGMA synchronous=NORMAL");
   db_->exec(kSchema);
+  // Stores from before the warm start (experiment.init_from) gain its columns when written to.
+  if (!has_column("runs", "origin_store"))
+    db_->exec(
+        "ALTER TABLE runs ADD COLUMN origin_store TEXT; "
+        "ALTER TABLE runs ADD COLUMN origin_run INTEGER; "
+        "ALTER TABLE runs ADD COLUMN origin_generation INTEGER");
   // A store written by an older l2l that is resumed gets the new rows in the new format; its
   // version says what the newest rows are (readers decode every row by its own type).
   db_->exec(
       fmt::format("INSERT OR REPLACE INTO meta VALUES ('schema_version', '{}')", kSchemaVersion));
+}
+
+bool RunStore::has_column(const char* table, const char* column) {
+  auto st = db_->prepare(fmt::format("SELECT 1 FROM pragma_table_info('{}') WHERE name=?1", table));
+  st.bind_text(1, column);
+  return st.step();
 }
 
 void RunStore::prepare_writers() {
@@ -217,7 +232,8 @@ std::int64_t RunStore::add_run(const RunInfo& r) {
   auto st = db_->prepare(
       "INSERT INTO runs (parent_run, parent_generation, parent_index, task, name, config, "
       "config_file, seed, version, status, started, evaluator, parallelism, host, space, "
-      "objectives, weights) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
+      "objectives, weights, origin_store, origin_run, origin_generation) "
+      "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)");
   auto opt = [&](int i, const std::optional<std::int64_t>& v) {
     if (v)
       st.bind(i, *v);
@@ -234,6 +250,12 @@ std::int64_t RunStore::add_run(const RunInfo& r) {
   st.bind_text(14, r.host).bind_text(15, r.space.dump());
   st.bind_text(16, nlohmann::json(r.objectives).dump());
   st.bind_text(17, nlohmann::json(r.weights).dump());
+  if (r.origin_store.empty())
+    st.bind_null(18);
+  else
+    st.bind_text(18, r.origin_store);
+  opt(19, r.origin_run);
+  opt(20, r.origin_generation);
   st.step();
   return db_->last_insert_rowid();
 }
@@ -412,10 +434,11 @@ std::optional<Checkpoint> RunStore::checkpoint(std::int64_t run) {
 RunInfo RunStore::run(std::int64_t id) {
   flush();
   std::lock_guard lock(mu_);
-  auto st = db_->prepare(
+  auto st = db_->prepare(fmt::format(
       "SELECT id, parent_run, parent_generation, parent_index, task, name, config, config_file, "
       "seed, version, status, started, finished, stop_reason, evaluator, parallelism, host, space, "
-      "objectives, weights FROM runs WHERE id=?1");
+      "objectives, weights{} FROM runs WHERE id=?1",
+      runs_have_origin_ ? ", origin_store, origin_run, origin_generation" : ""));
   st.bind(1, id);
   if (!st.step()) throw UsageError(fmt::format("run {} not found in '{}'", id, path_));
   RunInfo r;
@@ -445,6 +468,11 @@ RunInfo RunStore::run(std::int64_t id) {
   const auto obj = st.get_text(18);
   if (!obj.empty()) r.objectives = nlohmann::json::parse(obj).get<std::vector<std::string>>();
   r.weights = parse_vector(st.get_text(19));
+  if (runs_have_origin_) {
+    r.origin_store = st.get_text(20);
+    r.origin_run = opt(21);
+    r.origin_generation = opt(22);
+  }
   return r;
 }
 

@@ -43,6 +43,9 @@ struct RunInfo {
   nlohmann::json space;  // ParameterSpace::to_json()
   std::vector<std::string> objectives;
   std::vector<double> weights;
+  // A warm-started run (experiment.init_from): the store, run and generation it began from.
+  std::string origin_store;
+  std::optional<std::int64_t> origin_run, origin_generation;
 };
 
 struct GenerationRecord {
@@ -139,6 +142,7 @@ class RunStore {
  private:
   RunStore(std::string path, std::unique_ptr<sql::Database> db, int lock_fd);
   void create_schema();
+  bool has_column(const char* table, const char* column);
   void prepare_writers();
   void write_generation(const PendingGeneration& p);
   void write_generation(std::int64_t run, const GenerationRecord& g,
@@ -150,7 +154,8 @@ class RunStore {
   std::string path_;
   std::unique_ptr<sql::Database> db_;
   int lock_fd_ = -1;
-  std::recursive_mutex mu_;  // inner runs of nested experiments write from evaluator threads
+  bool runs_have_origin_ = true;  // false for stores older than the warm start, opened to read
+  std::recursive_mutex mu_;       // inner runs of nested experiments write from evaluator threads
   std::unique_ptr<sql::Statement> insert_eval_, insert_gen_, upsert_ckpt_, insert_artifact_;
   // Writer stores only; declared last so that it is destroyed (finishing its queue) first.
   std::unique_ptr<BackgroundWriter<PendingGeneration>> writer_;

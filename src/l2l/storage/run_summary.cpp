@@ -31,6 +31,10 @@ nlohmann::json summarize_run(RunStore& store, std::int64_t run_id) {
                    {"index", info.parent_index.value_or(-1)},
                    {"task", info.task.value_or(-1)}};
   }
+  if (info.origin_run)
+    j["origin"] = {{"store", info.origin_store},
+                   {"run", *info.origin_run},
+                   {"generation", info.origin_generation.value_or(-1)}};
   const auto gens = store.generations(run_id);
   std::int64_t evals = 0, failed = 0;
   const GenerationRecord* best = nullptr;
