@@ -21,6 +21,7 @@ namespace py = pybind11;
 
 namespace l2l::python {
 void bind_ask_tell(py::module_& m);
+void bind_builtin_optimizee(py::module_& m);
 
 namespace {
 
@@ -222,4 +223,5 @@ PYBIND11_MODULE(_l2l, m) {
   m.def("worker_executable", &l2l::worker_executable);
   bind_optimizee(m);
   bind_ask_tell(m);
+  bind_builtin_optimizee(m);
 }

@@ -412,3 +412,38 @@ def test_mpi_job_runs_python_optimizee_from_written_yaml(tmp_path, l2l_binary):
     with pytest.raises(ValueError, match="dicts"):
         l2l.Experiment(optimizee=Flaky(), sets=["experiment.seed=2"], **ga()).write_yaml(
             tmp_path / "x.yaml")
+
+
+def test_builtin_optimizees_are_callable_from_python():
+    f = l2l.optimizees.make("function", name="rastrigin", dims=3)
+    assert f.space == {"x": (-5.0, 5.0, 3)} and f.dim == 3
+    assert f.param_names == ["x[0]", "x[1]", "x[2]"] and f.objectives == ["fitness"]
+    assert f.evaluate([0.0, 0.0, 0.0]) == [0.0]
+    # 10 d + sum(x^2 - 10 cos(2 pi x)) = 30 + (1 - 10) + (0.25 + 10) + (0 - 10)
+    assert f.evaluate([1.0, 0.5, 0.0]) == pytest.approx([21.25], abs=1e-12)
+    many = f.evaluate_many([[0.0, 0.0, 0.0], [1.0, 0.5, 0.0]])
+    assert many.shape == (2, 1) and many[:, 0] == pytest.approx([0.0, 21.25], abs=1e-12)
+
+    # BBOB f1, instance 1: COCO's f_opt 79.48 at x_opt, and CMA-ES through ask/tell on the
+    # optimizee's own space reaches it.
+    b = l2l.optimizees.make("bbob", function=1, dims=5, instance=1)
+    facts = b.describe()
+    assert facts["fopt"] == pytest.approx(79.48)
+    assert b.evaluate(facts["xopt"])[0] == pytest.approx(facts["fopt"], abs=1e-9)
+    opt = l2l.optimizers.make("cmaes", b.space, seed=3)
+    best, evals = np.inf, 0
+    while evals < 2000 and opt.stop_reason() is None:
+        xs = opt.ask()
+        fx = b.evaluate_many(xs, seed=opt.seeds())[:, 0]
+        opt.tell(xs, fx)
+        best = min(best, fx.min())
+        evals += len(xs)
+    assert best - facts["fopt"] < 1e-6
+
+    for options, key in [(dict(function=99), "optimizee.function"),
+                         (dict(functoin=1), "optimizee.functoin"),
+                         (dict(dims="five"), "optimizee.dims")]:
+        with pytest.raises(ValueError, match=key):
+            l2l.optimizees.make("bbob", **options)
+    with pytest.raises(ValueError, match="3 elements"):
+        f.evaluate([0.0, 0.0])
