@@ -19,7 +19,8 @@ const std::vector<std::string> kNames = {"es",
                                          "face",
                                          "simulated_annealing",
                                          "parallel_tempering",
-                                         "gradient_descent"};
+                                         "gradient_descent",
+                                         "tpe"};
 }
 
 TEST(OptimizerSuite, EveryOptimizerIsRegisteredAndDocumented) {
