@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "l2l/storage/run_store.hpp"
+#include "support/kill_and_resume.hpp"
 #include "support/process_support.hpp"
 #include "support/store_rows.hpp"
 #include "support/test_support.hpp"
@@ -16,11 +17,13 @@
 using namespace l2l;
 using l2l::testing::count_generations;
 using l2l::testing::evaluation_rows;
+using l2l::testing::run_full_and_kill_after;
 using l2l::testing::run_l2l;
 using l2l::testing::slurp_file;
 using l2l::testing::start_l2l;
 using l2l::testing::TempDir;
 using l2l::testing::wait_exit_code;
+using l2l::testing::wait_for_generations;
 
 namespace {
 
@@ -36,26 +39,6 @@ std::string write_slow_experiment(const TempDir& dir, const std::string& experim
          "optimizee:\n  type: active_wait\n  seconds: 0.004\n  mode: sleep\n  dims: 3\n"
          "evaluator:\n  type: threads\n  threads: 2\n";
   return path;
-}
-
-void wait_for_generations(const std::string& store, std::int64_t n) {
-  for (int i = 0; i < 2000 && count_generations(store) < n; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-}
-
-// Runs `exp` uninterrupted into `full`, then again into `killed` with SIGKILL once `n`
-// generations are stored; returns how many generations the killed run had stored.
-std::int64_t run_full_and_kill_after(const TempDir& dir, const std::string& exp,
-                                     const std::string& full, const std::string& killed,
-                                     std::int64_t n) {
-  EXPECT_EQ(run_l2l(dir, {"run", exp, "--out", full, "-q"}).code, 0);
-  const pid_t pid = start_l2l({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
-  wait_for_generations(killed, n);
-  EXPECT_EQ(kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_exit_code(pid), 128 + SIGKILL);
-  const auto before = count_generations(killed);
-  EXPECT_LT(before, 40) << "the run finished before it was killed; the test proves nothing";
-  return before;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "l2l/core/warm_start.hpp"
 #include "l2l/experiment/warm_start_loader.hpp"
 #include "l2l/storage/run_store.hpp"
+#include "support/kill_and_resume.hpp"
 #include "support/optsuite_harness.hpp"
 #include "support/process_support.hpp"
 #include "support/store_rows.hpp"
@@ -339,13 +340,8 @@ TEST(WarmStart, KilledWarmStartedRunResumesToTheUninterruptedResult) {
       write_experiment(dir, "warm", "  type: cmaes\n  population: 10\n",
                        "  max_generations: 40\n  init_from: " + dir.file("origin.db") + "\n", slow);
   const auto full = dir.file("full.db"), killed = dir.file("killed.db");
-  ASSERT_EQ(run_l2l(dir, {"run", exp, "--out", full, "-q"}).code, 0);
-  const pid_t pid = start_l2l({"run", exp, "--out", killed, "-q"}, dir.file("o"), dir.file("e"));
-  for (int i = 0; i < 2000 && count_generations(killed) < 8; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_EQ(kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_exit_code(pid), 128 + SIGKILL);
-  ASSERT_LT(count_generations(killed), 40) << "finished before the kill; the test proves nothing";
+  l2l::testing::run_full_and_kill_after(dir, exp, full, killed, 8);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   const auto r = run_l2l(dir, {"resume", killed, "-q"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(evaluation_rows(killed), evaluation_rows(full));

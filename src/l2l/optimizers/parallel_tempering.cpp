@@ -203,17 +203,9 @@ void ParallelTempering::restore(const nlohmann::json& s) {
 }
 
 void ParallelTempering::warm_start(const WarmStart& from) {
-  // Chain c starts at the origin's c-th best stored individual (cycling when there are fewer),
-  // with its stored fitness as the state's value; the coldest rung gets the best.
-  const auto& pop =
-      from.population.empty() ? std::vector<StoredIndividual>{from.best} : from.population;
-  for (std::size_t c = 0; c < x_.size(); ++c) {
-    const auto& s = pop[c % pop.size()];
-    x_[c] = space_.to_unit(s.params);
-    f_[c] = s.weighted;
-  }
-  best_x_ = space_.to_unit(from.best.params);
-  best_f_ = from.best.weighted;
+  // The stored individuals, best first, seed the chains (unit_coordinates.hpp). The coldest rung
+  // (0) gets the best.
+  warm_start_chains(space_, from, x_, f_, best_x_, best_f_);
 }
 
 std::optional<std::vector<double>> ParallelTempering::estimate() const {

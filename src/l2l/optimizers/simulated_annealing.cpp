@@ -146,17 +146,8 @@ void SimulatedAnnealing::restore(const nlohmann::json& s) {
 }
 
 void SimulatedAnnealing::warm_start(const WarmStart& from) {
-  // Chain c starts at the origin's c-th best stored individual (cycling when there are fewer),
-  // with its stored fitness as the state's value.
-  const auto& pop =
-      from.population.empty() ? std::vector<StoredIndividual>{from.best} : from.population;
-  for (std::size_t c = 0; c < x_.size(); ++c) {
-    const auto& s = pop[c % pop.size()];
-    x_[c] = space_.to_unit(s.params);
-    f_[c] = s.weighted;
-  }
-  best_x_ = space_.to_unit(from.best.params);
-  best_f_ = from.best.weighted;
+  // The stored individuals, best first, seed the chains (unit_coordinates.hpp).
+  warm_start_chains(space_, from, x_, f_, best_x_, best_f_);
 }
 
 std::optional<std::vector<double>> SimulatedAnnealing::estimate() const {

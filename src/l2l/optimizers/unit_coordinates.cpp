@@ -72,4 +72,17 @@ void check_tell_sizes(const char* optimizer, std::size_t expected, std::size_t c
                     optimizer, candidates, evaluations, expected));
 }
 
+void warm_start_chains(const ParameterSpace& space, const WarmStart& from,
+                       std::vector<std::vector<double>>& x, std::vector<double>& f,
+                       std::vector<double>& best_x, double& best_f) {
+  const auto& pop =
+      from.population.empty() ? std::vector<StoredIndividual>{from.best} : from.population;
+  for (std::size_t c = 0; c < x.size(); ++c) {
+    x[c] = space.to_unit(pop[c % pop.size()].params);
+    f[c] = pop[c % pop.size()].weighted;
+  }
+  best_x = space.to_unit(from.best.params);
+  best_f = from.best.weighted;
+}
+
 }  // namespace l2l

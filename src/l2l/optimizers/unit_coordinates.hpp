@@ -14,6 +14,7 @@
 #include "l2l/core/options.hpp"
 #include "l2l/core/parameter_space.hpp"
 #include "l2l/core/rng.hpp"
+#include "l2l/core/warm_start.hpp"
 
 namespace l2l {
 
@@ -45,5 +46,12 @@ std::vector<double> unit_params(const ParameterSpace& space, const Candidate& c)
 // Throws std::invalid_argument unless tell() received `expected` candidates and evaluations.
 void check_tell_sizes(const char* optimizer, std::size_t expected, std::size_t candidates,
                       std::size_t evaluations);
+
+// Chains warm-started from a stored run (simulated_annealing, parallel_tempering): chain c at the
+// origin's c-th best stored individual (cycling when there are fewer; the best alone where only
+// the best was stored), valued at its stored fitness; the best so far is the origin's.
+void warm_start_chains(const ParameterSpace& space, const WarmStart& from,
+                       std::vector<std::vector<double>>& x, std::vector<double>& f,
+                       std::vector<double>& best_x, double& best_f);
 
 }  // namespace l2l
