@@ -20,7 +20,8 @@ const std::vector<std::string> kNames = {"es",
                                          "simulated_annealing",
                                          "parallel_tempering",
                                          "gradient_descent",
-                                         "tpe"};
+                                         "tpe",
+                                         "bayesian"};
 }
 
 TEST(OptimizerSuite, EveryOptimizerIsRegisteredAndDocumented) {
