@@ -381,3 +381,28 @@ TEST(WarmStart, ExamplesSwitchFromAGeneticAlgorithmToGradientDescentAndCmaes) {
     }
   }
 }
+
+TEST(WarmStart, AStoreOfGenerationsOnlyLendsEachGenerationsBest) {
+  // store_level: generations keeps no evaluation rows: the chosen generation's best is the
+  // population, the best of all generations up to it is the best.
+  TempDir dir;
+  const auto ga = write_experiment(dir, "ga", "  type: ga\n  population: 10\n",
+                                   "  max_generations: 6\n  store_level: generations\n");
+  ASSERT_EQ(run_l2l(dir, {"run", ga, "--out", dir.file("ga.db"), "-q"}).code, 0);
+  l2l::ParameterSpace s;
+  s.add_array("x", 4, -5.12, 5.12);
+  const auto loaded =
+      l2l::load_warm_start(l2l::InitFrom::parse(dir.file("ga.db") + ":3"), s,
+                           l2l::FitnessWeights({-1.0}), l2l::BoundPolicy::clip, true, false);
+  auto store = l2l::RunStore::open_reader(dir.file("ga.db"));
+  const auto gens = store->generations(1);
+  double best = -INFINITY;
+  for (const auto& g : gens)
+    if (g.generation <= 3) best = std::max(best, g.best);
+  ASSERT_EQ(loaded.start.population.size(), 1u);
+  EXPECT_EQ(loaded.start.population[0].weighted, gens[3].best);
+  EXPECT_EQ(loaded.start.population[0].params, gens[3].best_params);
+  EXPECT_EQ(loaded.start.best.weighted, best);
+  EXPECT_EQ(loaded.start.history.size(), 4u);
+  EXPECT_EQ(loaded.origin.generation, 3);
+}

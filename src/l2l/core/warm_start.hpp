@@ -5,6 +5,7 @@
 // new space (the spaces match by name; bounds may differ) and fitness weighted by the new run's
 // weights. Optimizers see only these numbers, never the store, and each documents what it takes
 // (Optimizer::warm_start). Failed evaluations are left out.
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ struct WarmStart {
   // experiment.init_from_centre: where a search distribution starts, the best (false) or the
   // population's mean (true).
   bool centre_at_mean = false;
+
+  // The population, or the best alone where the origin generation left no stored individual
+  // (its parameters kept only where the run's best improved): what a population is seeded with.
+  std::span<const StoredIndividual> individuals() const {
+    return population.empty() ? std::span<const StoredIndividual>(&best, 1)
+                              : std::span<const StoredIndividual>(population);
+  }
 
   // The start point of a search distribution: `best`, or the mean of `population` in unit
   // coordinates (log-aware) when centre_at_mean and the population has members.

@@ -112,22 +112,10 @@ LoadedWarmStart load_warm_start(const InitFrom& from, const ParameterSpace& spac
   rows.bind(1, *root).bind(2, g);
   while (rows.step()) take(column_doubles(rows, 1), column_doubles(rows, 2), rows.get_int(0));
   // store_level: generations, or parameters kept for the best only (store_params): each
-  // generation's best stands in for the evaluations.
-  if (ws.population.empty() || !std::isfinite(ws.best.weighted)) {
-    const bool need_population = ws.population.empty();
-    for (const auto& rec : gens) {
-      if (rec.generation > g || rec.best_params.empty()) continue;
-      const double w = rec.best_fitness.size() == weights.size()
-                           ? weights.weighted(rec.best_fitness)
-                           : FitnessWeights::failed_value;
-      if (!std::isfinite(w) || rec.best_params.size() != space.dim()) continue;
-      auto x = rec.best_params;
-      space.repair(x, policy);
-      if (w > ws.best.weighted) ws.best = {x, w};
-      if (need_population && rec.generation == g) ws.population.push_back({x, w});
-      if (with_history && need_population) ws.history.push_back({x, w});
-    }
-  }
+  // generation's best stands in for the evaluations. (A population implies a finite best.)
+  if (ws.population.empty())
+    for (const auto& rec : gens)
+      if (rec.generation <= g) take(rec.best_params, rec.best_fitness, rec.generation);
   if (!std::isfinite(ws.best.weighted))
     throw UsageError(fmt::format(
         "init_from: '{}' has no successful evaluation with stored parameters up to generation {}",

@@ -547,8 +547,9 @@ void BayesianOptimization::restore(const nlohmann::json& s) {
 void BayesianOptimization::warm_start(const WarmStart& from) {
   // The stored run's evaluations are observations like any other (its fitness counts as
   // evaluated); with two or more the model takes over at once and the initial design is skipped.
-  const auto& seen = from.history.empty() ? from.population : from.history;
-  for (const auto& s : seen.empty() ? std::vector<StoredIndividual>{from.best} : seen) {
+  const auto seen =
+      from.history.empty() ? from.individuals() : std::span<const StoredIndividual>(from.history);
+  for (const auto& s : seen) {
     const auto u = space_.to_unit(s.params);
     x_.push_back(Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size())));
     f_.push_back(s.weighted);

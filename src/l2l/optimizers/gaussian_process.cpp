@@ -151,28 +151,32 @@ Eigen::MatrixXd inverse_from_cholesky(const Eigen::MatrixXd& l) {
 
 // --- GpHyperPrior ------------------------------------------------------------------------------
 
-Eigen::VectorXd GpHyperPrior::lower(Eigen::Index dim) const {
+namespace {
+
+// theta = (log length scale for each of `dim` inputs, log signal, log noise).
+Eigen::VectorXd hyper_vector(Eigen::Index dim, double log_length, double log_signal,
+                             double log_noise) {
   Eigen::VectorXd v(dim + 2);
-  v.head(dim).setConstant(std::log(length_lo));
-  v[dim] = std::log(signal_lo);
-  v[dim + 1] = std::log(noise_lo);
+  v.head(dim).setConstant(log_length);
+  v[dim] = log_signal;
+  v[dim + 1] = log_noise;
   return v;
+}
+
+}  // namespace
+
+Eigen::VectorXd GpHyperPrior::lower(Eigen::Index dim) const {
+  return hyper_vector(dim, std::log(length_lo), std::log(signal_lo), std::log(noise_lo));
 }
 
 Eigen::VectorXd GpHyperPrior::upper(Eigen::Index dim) const {
-  Eigen::VectorXd v(dim + 2);
-  v.head(dim).setConstant(std::log(length_hi));
-  v[dim] = std::log(signal_hi);
-  v[dim + 1] = std::log(noise_hi);
-  return v;
+  return hyper_vector(dim, std::log(length_hi), std::log(signal_hi), std::log(noise_hi));
 }
 
 Eigen::VectorXd GpHyperPrior::initial(Eigen::Index dim) const {
-  Eigen::VectorXd v(dim + 2);
-  v.head(dim).setConstant(log_length_mean);
-  v[dim] = log_signal_mean;
-  v[dim + 1] = log_noise_mean;
-  return v.cwiseMax(lower(dim)).cwiseMin(upper(dim));
+  return hyper_vector(dim, log_length_mean, log_signal_mean, log_noise_mean)
+      .cwiseMax(lower(dim))
+      .cwiseMin(upper(dim));
 }
 
 Eigen::VectorXd GpHyperPrior::sample(Eigen::Index dim, Rng& rng) const {

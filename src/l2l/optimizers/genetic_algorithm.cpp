@@ -262,14 +262,10 @@ void GeneticAlgorithm::warm_start(const WarmStart& from) {
   // fitness; a smaller one (or the best alone, where only the best was stored) is the parent pool
   // from which the first ask() breeds a whole population.
   population_.clear();
-  auto add = [&](const StoredIndividual& s) {
-    population_.push_back({s.params, s.weighted, true, 1});
-  };
-  for (const auto& s : from.population) {
+  for (const auto& s : from.individuals()) {
     if (population_.size() == static_cast<std::size_t>(cfg_.population)) break;
-    add(s);
+    population_.push_back({s.params, s.weighted, true, 1});
   }
-  if (population_.empty()) add(from.best);
 }
 
 std::optional<std::vector<double>> GeneticAlgorithm::estimate() const {

@@ -75,8 +75,7 @@ void check_tell_sizes(const char* optimizer, std::size_t expected, std::size_t c
 void warm_start_chains(const ParameterSpace& space, const WarmStart& from,
                        std::vector<std::vector<double>>& x, std::vector<double>& f,
                        std::vector<double>& best_x, double& best_f) {
-  const auto& pop =
-      from.population.empty() ? std::vector<StoredIndividual>{from.best} : from.population;
+  const auto pop = from.individuals();
   for (std::size_t c = 0; c < x.size(); ++c) {
     x[c] = space.to_unit(pop[c % pop.size()].params);
     f[c] = pop[c % pop.size()].weighted;
