@@ -43,7 +43,7 @@ TEST_PACKAGES=(
   dataset-fashion-mnist
 )
 
-# Reference systems (Optuna for bench/hpo.py) and data sets for bench/ and some examples only
+# Reference systems (Optuna for bench/hpo.py, SciPy for its rank tests) and data sets for bench/ and some examples only
 # (--bench): large, never needed to build.
 BENCH_PACKAGES=(
   python3-torch
@@ -53,6 +53,7 @@ BENCH_PACKAGES=(
   python3-pandas
   python3-brian
   python3-optuna
+  python3-scipy
   dataset-fashion-mnist
 )
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -126,6 +127,12 @@ BayesianOptimization::Config BayesianOptimization::Config::read(Options& o) {
       "failed evaluations: worst (modelled as the worst successful value, so the search avoids "
       "regions that fail) or ignore (left out of the model)",
       Check::one_of({"worst", "ignore"}));
+  c.output_warp = o.get<std::string>(
+      "output_warp", c.output_warp,
+      "targets the GP models: none (the weighted fitness), log (-log(best - f + median gap), "
+      "which spreads the region near the best and squeezes the bad tail) or auto (at every ask "
+      "the one with the larger marginal likelihood of the observed values)",
+      Check::one_of({"auto", "none", "log"}));
   c.xi = o.get<double>("xi", c.xi,
                        "EI margin: only improvement beyond best + xi * (standard deviation of the "
                        "observed values) counts; larger explores more",
@@ -223,7 +230,8 @@ std::vector<Eigen::VectorXd> BayesianOptimization::initial_design(std::size_t n)
 }
 
 bool BayesianOptimization::training_set(Eigen::MatrixXd& x, Eigen::VectorXd& y,
-                                        std::vector<Eigen::Index>& ok) const {
+                                        std::vector<Eigen::Index>& ok, bool warped,
+                                        double* log_jacobian) const {
   double worst = kInf;
   std::size_t n_ok = 0;
   for (double f : f_)
@@ -242,6 +250,26 @@ bool BayesianOptimization::training_set(Eigen::MatrixXd& x, Eigen::VectorXd& y,
     y[r] = success ? f_[i] : worst;
     if (success) ok.push_back(r);
     ++r;
+  }
+  if (log_jacobian) *log_jacobian = 0.0;
+  if (warped) {
+    // y -> -log(top - y + delta): the gap to the best on a log scale. delta, the median gap,
+    // keeps the best finite and sets where the scale turns from linear (gaps << delta) to
+    // logarithmic; a fixed fraction of the data's own spread keeps the warp scale-free.
+    const double top = y.maxCoeff();
+    std::vector<double> gap;
+    for (Eigen::Index i : ok) gap.push_back(top - y[i]);
+    std::nth_element(gap.begin(), gap.begin() + static_cast<std::ptrdiff_t>(gap.size() / 2),
+                     gap.end());
+    const double median = gap[gap.size() / 2];
+    const double delta = median > 0.0 ? median : 1.0;
+    double jacobian = 0.0;
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      const double v = top - y[i] + delta;
+      y[i] = -std::log(v);
+      jacobian -= std::log(v);
+    }
+    if (log_jacobian) *log_jacobian = jacobian;
   }
   return true;
 }
@@ -272,33 +300,73 @@ std::vector<Candidate> BayesianOptimization::ask() {
 }
 
 void BayesianOptimization::propose_with_model() {
-  Eigen::MatrixXd x;
-  Eigen::VectorXd y;
-  std::vector<Eigen::Index> ok;
-  training_set(x, y, ok);
   const auto d = static_cast<Eigen::Index>(space_.dim());
-  GaussianProcess gp(d);
-  gp.set_data(x, y);
-
   // A gradient of the likelihood costs O(n^3): beyond fit_full_until observations the budget
   // shrinks as n^-3, so an ask costs about the same at any n; the first fit always runs in full.
-  std::int64_t iterations = cfg_.fit_iterations;
-  if (theta_.size() == 0) {
-    theta_ = prior_.initial(d);
-  } else {
-    const double ratio = static_cast<double>(cfg_.fit_full_until) / static_cast<double>(x.rows());
+  std::int64_t iterations = 0;
+  const auto n_rows = static_cast<double>(
+      cfg_.failures == "worst"
+          ? f_.size()
+          : static_cast<std::size_t>(
+                std::count_if(f_.begin(), f_.end(), [](double f) { return std::isfinite(f); })));
+  {
+    const double ratio = static_cast<double>(cfg_.fit_full_until) / n_rows;
     fit_credit_ += static_cast<double>(cfg_.fit_iterations) * std::min(1.0, ratio * ratio * ratio);
     iterations = static_cast<std::int64_t>(std::floor(fit_credit_));
     fit_credit_ -= static_cast<double>(iterations);
   }
-  GpFit fit;
-  if (iterations > 0) {
-    fit = fit_hyperparameters(gp, prior_, theta_, iterations, cfg_.fit_restarts, rng_);
-    theta_ = fit.theta;
+
+  // One model per warp considered, each with its own hyperparameters. auto keeps the one under
+  // which the observed values are the more probable: the log marginal likelihood of the
+  // standardised targets, less n log(scale) for the standardisation and plus the warp's log
+  // Jacobian, so that both are densities of the same fitness values (Snelson et al. 2004).
+  struct Model {
+    bool warped;
+    Eigen::MatrixXd x;
+    Eigen::VectorXd y;
+    std::vector<Eigen::Index> ok;
+    double log_jacobian = 0.0;
+    GaussianProcess gp;
+    GpFit fit;
+    double evidence = -kInf;
+  };
+  std::vector<Model> models;
+  for (const bool warped : {false, true}) {
+    if (warped ? cfg_.output_warp == "none" : cfg_.output_warp == "log") continue;
+    Model m{warped, {}, {}, {}, 0.0, GaussianProcess(d), {}, -kInf};
+    training_set(m.x, m.y, m.ok, warped, &m.log_jacobian);
+    m.gp.set_data(m.x, m.y);
+    Eigen::VectorXd& theta = warped ? theta_warped_ : theta_;
+    // A model fitted for the first time gets the full budget (as the first fit of a run).
+    const std::int64_t budget = theta.size() == 0 ? cfg_.fit_iterations : iterations;
+    if (theta.size() == 0) theta = prior_.initial(d);
+    if (budget > 0) {
+      m.fit = fit_hyperparameters(m.gp, prior_, theta, budget, cfg_.fit_restarts, rng_);
+      theta = m.fit.theta;
+    }
+    if (models.empty() && cfg_.output_warp != "auto") {
+      models.push_back(std::move(m));
+      break;
+    }
+    const double lml = m.gp.log_marginal_likelihood(theta);
+    m.evidence = lml - static_cast<double>(m.y.size()) * std::log(m.gp.y_scale()) + m.log_jacobian;
+    models.push_back(std::move(m));
   }
+  std::size_t pick = 0;
+  for (std::size_t i = 1; i < models.size(); ++i)
+    if (models[i].evidence > models[pick].evidence) pick = i;
+  Model& chosen = models[pick];
+  warped_ = chosen.warped;
+  const Eigen::VectorXd& theta_model = warped_ ? theta_warped_ : theta_;
+  const Eigen::MatrixXd& x = chosen.x;
+  const Eigen::VectorXd& y = chosen.y;
+  const std::vector<Eigen::Index>& ok = chosen.ok;
+  GaussianProcess& gp = chosen.gp;
+  const GpFit& fit = chosen.fit;
+
   const auto q = static_cast<std::size_t>(cfg_.population);
   info_ = nlohmann::json::object();
-  if (!gp.condition(theta_)) {
+  if (!gp.condition(theta_model)) {
     // Not even the largest jitter made the covariance positive definite: explore instead.
     while (pending_.size() < q) pending_.push_back(uniform_point());
     info_["model_failed"] = 1;
@@ -343,13 +411,15 @@ void BayesianOptimization::propose_with_model() {
     incumbent = std::max(incumbent, fantasy);
   }
 
-  const Eigen::VectorXd length = theta_.head(d).array().exp();
+  const Eigen::VectorXd length = theta_model.head(d).array().exp();
   info_ = {{"length_scale_min", length.minCoeff()},
            {"length_scale_max", length.maxCoeff()},
-           {"signal_sd", gp.y_scale() * std::exp(0.5 * theta_[d])},
-           {"noise_sd", gp.y_scale() * std::exp(0.5 * theta_[d + 1])},
+           {"signal_sd", gp.y_scale() * std::exp(0.5 * theta_model[d])},
+           {"noise_sd", gp.y_scale() * std::exp(0.5 * theta_model[d + 1])},
            {"expected_improvement", std::exp(first_log_ei)},
-           {"fit_iterations", fit.iterations}};
+           {"fit_iterations", fit.iterations},
+           {"output_warp", warped_ ? "log" : "none"}};
+  if (models.size() == 2) info_["log_evidence_gap"] = models[1].evidence - models[0].evidence;
 }
 
 double BayesianOptimization::log_ei_at(const GaussianProcess& gp, double best,
@@ -494,10 +564,11 @@ void BayesianOptimization::update_estimate() {
   Eigen::MatrixXd x;
   Eigen::VectorXd y;
   std::vector<Eigen::Index> ok;
-  if (theta_.size() == 0 || !training_set(x, y, ok)) return;
+  const Eigen::VectorXd& theta = warped_ ? theta_warped_ : theta_;
+  if (theta.size() == 0 || !training_set(x, y, ok, warped_)) return;
   GaussianProcess gp(static_cast<Eigen::Index>(space_.dim()));
   gp.set_data(x, y);
-  if (!gp.condition(theta_)) return;
+  if (!gp.condition(theta)) return;
   const Eigen::VectorXd fitted = gp.fitted_means();
   Eigen::Index arg = ok.front();
   for (Eigen::Index r : ok)
@@ -514,6 +585,8 @@ nlohmann::json BayesianOptimization::state() const {
           {"x", pack_points(x_)},
           {"f", state::pack(f_)},
           {"theta", pack_vec(theta_)},
+          {"theta_warped", pack_vec(theta_warped_)},
+          {"warped", warped_},
           {"fit_credit", state::pack(std::vector<double>{fit_credit_})},
           {"pending", pack_points(pending_)},
           {"estimate", pack_vec(estimate_)},
@@ -528,8 +601,13 @@ void BayesianOptimization::restore(const nlohmann::json& s) {
   auto x = unpack_points(s.at("x"), d);
   auto f = state::unpack(s.at("f"));
   auto theta = to_eigen(state::unpack(s.at("theta")));
-  if (f.size() != x.size() ||
-      (theta.size() != 0 && theta.size() != static_cast<Eigen::Index>(d + 2)))
+  // Checkpoints from before output_warp have neither: the unwarped model only.
+  auto theta_warped = s.contains("theta_warped") ? to_eigen(state::unpack(s.at("theta_warped")))
+                                                 : Eigen::VectorXd();
+  const auto fits = [&](const Eigen::VectorXd& t) {
+    return t.size() == 0 || t.size() == static_cast<Eigen::Index>(d + 2);
+  };
+  if (f.size() != x.size() || !fits(theta) || !fits(theta_warped))
     throw std::runtime_error("bayesian: checkpoint does not match the configuration");
   generation_ = s.at("generation");
   state::unpack_rng(s.at("rng"), rng_);
@@ -538,6 +616,8 @@ void BayesianOptimization::restore(const nlohmann::json& s) {
   x_ = std::move(x);
   f_ = std::move(f);
   theta_ = std::move(theta);
+  theta_warped_ = std::move(theta_warped);
+  warped_ = s.contains("warped") && s.at("warped").get<bool>();
   fit_credit_ = state::unpack(s.at("fit_credit")).at(0);
   pending_ = unpack_points(s.at("pending"), d);
   estimate_ = to_eigen(state::unpack(s.at("estimate")));

@@ -63,6 +63,7 @@ class BayesianOptimization final : public Optimizer {
     std::string batch = "constant_liar";
     std::string liar = "min";
     std::string failures = "worst";
+    std::string output_warp = "auto";  // auto | none | log
     double xi = 0.0;
     std::int64_t candidates = 500;
     std::int64_t local_candidates = 100;
@@ -99,8 +100,10 @@ class BayesianOptimization final : public Optimizer {
   Eigen::VectorXd snap(const Eigen::VectorXd& u) const;
   Eigen::VectorXd uniform_point();
   std::vector<Eigen::VectorXd> initial_design(std::size_t n);
-  // The model's training set (failure policy applied); false if the model cannot be built yet.
-  bool training_set(Eigen::MatrixXd& x, Eigen::VectorXd& y, std::vector<Eigen::Index>& ok) const;
+  // The model's training set (failure policy applied, targets warped if `warped`); false if the
+  // model cannot be built yet. log_jacobian: sum of log |dwarp/dy| over the rows (0 unwarped).
+  bool training_set(Eigen::MatrixXd& x, Eigen::VectorXd& y, std::vector<Eigen::Index>& ok,
+                    bool warped, double* log_jacobian = nullptr) const;
   void propose_with_model();
   // The acquisition's maximiser; centres are the best observations, where local candidates go.
   Proposal maximize_acquisition(const GaussianProcess& gp, double best,
@@ -123,6 +126,8 @@ class BayesianOptimization final : public Optimizer {
   std::vector<Eigen::VectorXd> x_;  // observed points (unit coordinates)
   std::vector<double> f_;           // their weighted fitness; -inf: failed
   Eigen::VectorXd theta_;           // hyperparameters of the last fit (empty: none yet)
+  Eigen::VectorXd theta_warped_;    // the same for the log-warped targets (output_warp auto/log)
+  bool warped_ = false;             // whether the last model was the warped one
   double fit_credit_ = 0.0;         // fit iterations earned but not spent
   std::vector<Eigen::VectorXd> pending_;
   Eigen::VectorXd estimate_;  // unit coordinates; empty: none yet

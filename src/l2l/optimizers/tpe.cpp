@@ -134,7 +134,10 @@ class JointParzen {
   }
 
   // The log density of a point; discrete dimensions (a < b) count the mass of [a, b], the others
-  // the density at a.
+  // the density at a. Always the density, whatever `score` says: weighting a product kernel by
+  // its widths would favour the prior over an observation by (range / bandwidth)^d, so that g(x)
+  // is nearly the prior and failures are hardly avoided (measured with the failure test: 20 to
+  // 26 late failures in 100 instead of 6 to 13).
   double log_density(std::span<const double> a, std::span<const double> b,
                      std::vector<double>& scratch) const {
     scratch.resize(n_);
@@ -198,6 +201,16 @@ double TruncatedMixture::log_pdf(double u) const {
   for (std::size_t k = 0; k < mu_.size(); ++k) {
     const double z = (u - mu_[k]) / sigma_[k];
     terms[k] = log_coef_[k] - 0.5 * z * z - std::log(sigma_[k]) - kLogSqrt2Pi;
+  }
+  return log_sum_exp(terms);
+}
+
+double TruncatedMixture::log_width_weighted(double u) const {
+  if (!(u >= lo_ && u <= hi_)) return -kInf;
+  std::vector<double> terms(mu_.size());
+  for (std::size_t k = 0; k < mu_.size(); ++k) {
+    const double z = (u - mu_[k]) / sigma_[k];
+    terms[k] = log_coef_[k] - 0.5 * z * z - kLogSqrt2Pi;
   }
   return log_sum_exp(terms);
 }
@@ -312,6 +325,14 @@ Tpe::Config Tpe::Config::read(Options& o) {
   c.parzen.magic_clip = o.get<bool>(
       "magic_clip", c.parzen.magic_clip,
       "bandwidths at least range / min(100, kernels + 1) (Bergstra's magic clip); off: 1e-12");
+  c.parzen.width_weighted_score =
+      o.get<std::string>(
+          "score", "width_weighted",
+          "univariate: how candidates are scored: width_weighted (each continuous kernel of l and "
+          "g counts with its bandwidth, as in Optuna 3.1 to 3.4; converges faster, docs/tpe.md) "
+          "or density (log l(x) - log g(x) of the normalized mixtures, as Optuna >= 3.5); "
+          "multivariate always scores densities",
+          Check::one_of({"width_weighted", "density"})) == "width_weighted";
   c.multivariate = o.get<bool>(
       "multivariate", c.multivariate,
       "one joint Parzen estimator over all elements (captures interactions) instead of one "
@@ -432,6 +453,8 @@ std::vector<double> Tpe::sample_univariate(const Split& sp,
         const double k = e.natural(v);
         const double a = std::max(e.lo, e.unit(k - 0.5)), b = std::min(e.hi, e.unit(k + 0.5));
         s = l.log_mass(a, b) - g.log_mass(a, b);
+      } else if (cfg_.parzen.width_weighted_score) {
+        s = l.log_width_weighted(v) - g.log_width_weighted(v);
       } else {
         s = l.log_pdf(v) - g.log_pdf(v);
       }

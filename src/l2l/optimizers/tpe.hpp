@@ -52,6 +52,9 @@ struct ParzenSettings {
   double prior_weight = 1.0;
   bool consider_endpoints = false;  // the outermost kernels may span to the domain ends
   bool magic_clip = true;           // bandwidths >= range / min(100, 1 + kernels, prior included)
+  // Score candidates with each continuous kernel weighted by its bandwidth (see docs/tpe.md,
+  // "Scoring"); false: with the normalized densities.
+  bool width_weighted_score = true;
 };
 
 // A weighted mixture of Gaussians, each truncated to [lo, hi] and renormalized there.
@@ -61,6 +64,10 @@ class TruncatedMixture {
                    std::vector<double> weight);
 
   double log_pdf(double u) const;
+  // log sum_k weight_k * sigma_k * (truncated density k)(u): each kernel counts as much at its
+  // centre as any other, whatever its width. Not a density; differences between two such
+  // mixtures are what Optuna 3.1 to 3.4 compare (docs/tpe.md, "Scoring").
+  double log_width_weighted(double u) const;
   // The log probability of the interval [a, b] within [lo, hi] (an integer's bin).
   double log_mass(double a, double b) const;
   double sample(Rng& rng) const;
