@@ -133,10 +133,12 @@ BayesianOptimization::Config BayesianOptimization::Config::read(Options& o) {
       "which spreads the region near the best and squeezes the bad tail) or auto (at every ask "
       "the one with the larger marginal likelihood of the observed values)",
       Check::one_of({"auto", "none", "log"}));
-  c.xi = o.get<double>("xi", c.xi,
-                       "EI margin: only improvement beyond best + xi * (standard deviation of the "
-                       "observed values) counts; larger explores more",
-                       Check::at_least(0.0));
+  c.xi =
+      o.get<double>("xi", c.xi,
+                    "EI margin: only improvement beyond best + xi * (standard deviation of the "
+                    "modelled targets, log-warped ones when output_warp chose log) counts; larger "
+                    "explores more",
+                    Check::at_least(0.0));
   c.candidates = o.get<std::int64_t>("candidates", c.candidates,
                                      "uniform random candidates per acquisition (per batch point)",
                                      Check::at_least(1));
