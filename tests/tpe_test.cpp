@@ -535,6 +535,7 @@ TEST(Tpe, ConfigErrors) {
   expect_config_error(kTpe + "n_startup: -1\n", "optimizer.n_startup");
   expect_config_error(kTpe + "n_below_max: 0\n", "optimizer.n_below_max");
   expect_config_error(kTpe + "failures: retry\n", "optimizer.failures");
+  expect_config_error(kTpe + "score: ratio\n", "optimizer.score");
   expect_config_error(kTpe + "n_candidate: 10\n", "n_candidate");
 }
 

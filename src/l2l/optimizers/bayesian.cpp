@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -351,7 +350,10 @@ void BayesianOptimization::propose_with_model() {
       break;
     }
     const double lml = m.gp.log_marginal_likelihood(theta);
-    m.evidence = lml - static_cast<double>(m.y.size()) * std::log(m.gp.y_scale()) + m.log_jacobian;
+    const double evidence =
+        lml - static_cast<double>(m.y.size()) * std::log(m.gp.y_scale()) + m.log_jacobian;
+    // A model whose likelihood could not be computed is never chosen over one that could.
+    m.evidence = std::isfinite(evidence) ? evidence : -kInf;
     models.push_back(std::move(m));
   }
   std::size_t pick = 0;
@@ -421,7 +423,8 @@ void BayesianOptimization::propose_with_model() {
            {"expected_improvement", std::exp(first_log_ei)},
            {"fit_iterations", fit.iterations},
            {"output_warp", warped_ ? "log" : "none"}};
-  if (models.size() == 2) info_["log_evidence_gap"] = models[1].evidence - models[0].evidence;
+  if (models.size() == 2 && std::isfinite(models[0].evidence) && std::isfinite(models[1].evidence))
+    info_["log_evidence_gap"] = models[1].evidence - models[0].evidence;
 }
 
 double BayesianOptimization::log_ei_at(const GaussianProcess& gp, double best,
