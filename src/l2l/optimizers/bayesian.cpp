@@ -302,20 +302,6 @@ std::vector<Candidate> BayesianOptimization::ask() {
 
 void BayesianOptimization::propose_with_model() {
   const auto d = static_cast<Eigen::Index>(space_.dim());
-  // A gradient of the likelihood costs O(n^3): beyond fit_full_until observations the budget
-  // shrinks as n^-3, so an ask costs about the same at any n; the first fit always runs in full.
-  std::int64_t iterations = 0;
-  const auto n_rows = static_cast<double>(
-      cfg_.failures == "worst"
-          ? f_.size()
-          : static_cast<std::size_t>(
-                std::count_if(f_.begin(), f_.end(), [](double f) { return std::isfinite(f); })));
-  {
-    const double ratio = static_cast<double>(cfg_.fit_full_until) / n_rows;
-    fit_credit_ += static_cast<double>(cfg_.fit_iterations) * std::min(1.0, ratio * ratio * ratio);
-    iterations = static_cast<std::int64_t>(std::floor(fit_credit_));
-    fit_credit_ -= static_cast<double>(iterations);
-  }
 
   // One model per warp considered, each with its own hyperparameters. auto keeps the one under
   // which the observed values are the more probable: the log marginal likelihood of the
@@ -337,7 +323,25 @@ void BayesianOptimization::propose_with_model() {
     Model m{warped, {}, {}, {}, 0.0, GaussianProcess(d), {}, -kInf};
     training_set(m.x, m.y, m.ok, warped, &m.log_jacobian);
     m.gp.set_data(m.x, m.y);
-    Eigen::VectorXd& theta = warped ? theta_warped_ : theta_;
+    models.push_back(std::move(m));
+  }
+  auto theta_of = [&](const Model& m) -> Eigen::VectorXd& {
+    return m.warped ? theta_warped_ : theta_;
+  };
+
+  // A gradient of the likelihood costs O(n^3): beyond fit_full_until observations the budget
+  // shrinks as n^-3, so an ask costs about the same at any n; the first fit always runs in full.
+  std::int64_t iterations = 0;
+  if (std::any_of(models.begin(), models.end(),
+                  [&](const Model& m) { return theta_of(m).size() != 0; })) {
+    const double ratio =
+        static_cast<double>(cfg_.fit_full_until) / static_cast<double>(models.front().x.rows());
+    fit_credit_ += static_cast<double>(cfg_.fit_iterations) * std::min(1.0, ratio * ratio * ratio);
+    iterations = static_cast<std::int64_t>(std::floor(fit_credit_));
+    fit_credit_ -= static_cast<double>(iterations);
+  }
+  for (Model& m : models) {
+    Eigen::VectorXd& theta = theta_of(m);
     // A model fitted for the first time gets the full budget (as the first fit of a run).
     const std::int64_t budget = theta.size() == 0 ? cfg_.fit_iterations : iterations;
     if (theta.size() == 0) theta = prior_.initial(d);
@@ -345,23 +349,19 @@ void BayesianOptimization::propose_with_model() {
       m.fit = fit_hyperparameters(m.gp, prior_, theta, budget, cfg_.fit_restarts, rng_);
       theta = m.fit.theta;
     }
-    if (models.empty() && cfg_.output_warp != "auto") {
-      models.push_back(std::move(m));
-      break;
-    }
+    if (models.size() == 1) break;
     const double lml = m.gp.log_marginal_likelihood(theta);
     const double evidence =
         lml - static_cast<double>(m.y.size()) * std::log(m.gp.y_scale()) + m.log_jacobian;
     // A model whose likelihood could not be computed is never chosen over one that could.
     m.evidence = std::isfinite(evidence) ? evidence : -kInf;
-    models.push_back(std::move(m));
   }
   std::size_t pick = 0;
   for (std::size_t i = 1; i < models.size(); ++i)
     if (models[i].evidence > models[pick].evidence) pick = i;
   Model& chosen = models[pick];
   warped_ = chosen.warped;
-  const Eigen::VectorXd& theta_model = warped_ ? theta_warped_ : theta_;
+  const Eigen::VectorXd& theta_model = theta_of(chosen);
   const Eigen::MatrixXd& x = chosen.x;
   const Eigen::VectorXd& y = chosen.y;
   const std::vector<Eigen::Index>& ok = chosen.ok;

@@ -196,21 +196,20 @@ TruncatedMixture::TruncatedMixture(double lo, double hi, std::vector<double> mu,
 }
 
 double TruncatedMixture::log_pdf(double u) const {
-  if (!(u >= lo_ && u <= hi_)) return -kInf;
-  std::vector<double> terms(mu_.size());
-  for (std::size_t k = 0; k < mu_.size(); ++k) {
-    const double z = (u - mu_[k]) / sigma_[k];
-    terms[k] = log_coef_[k] - 0.5 * z * z - std::log(sigma_[k]) - kLogSqrt2Pi;
-  }
-  return log_sum_exp(terms);
+  return log_kernel_sum(u, true);
 }
 
 double TruncatedMixture::log_width_weighted(double u) const {
+  return log_kernel_sum(u, false);
+}
+
+double TruncatedMixture::log_kernel_sum(double u, bool per_unit_width) const {
   if (!(u >= lo_ && u <= hi_)) return -kInf;
   std::vector<double> terms(mu_.size());
   for (std::size_t k = 0; k < mu_.size(); ++k) {
     const double z = (u - mu_[k]) / sigma_[k];
-    terms[k] = log_coef_[k] - 0.5 * z * z - kLogSqrt2Pi;
+    terms[k] =
+        log_coef_[k] - 0.5 * z * z - (per_unit_width ? std::log(sigma_[k]) : 0.0) - kLogSqrt2Pi;
   }
   return log_sum_exp(terms);
 }

@@ -79,6 +79,9 @@ class TruncatedMixture {
   const std::vector<double>& weight() const { return weight_; }  // normalized
 
  private:
+  // log sum_k weight_k * (truncated density k)(u), times sigma_k unless per_unit_width.
+  double log_kernel_sum(double u, bool per_unit_width) const;
+
   double lo_, hi_;
   std::vector<double> mu_, sigma_, weight_;
   std::vector<double> log_coef_;  // log weight - log (mass of the kernel on [lo, hi])
